@@ -1,0 +1,89 @@
+"""One cell of the verdict matrix, end to end: claim × fault × profile@persistence.
+
+Builds the claim's workload, brings up a fresh deployment in the cell's directory, runs the
+scenario, checks, judges, and tears everything down. Used by the pytest plugin and the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from chaos.infra import get_driver
+from chaos.infra.deployment import Deployment
+from chaos.judgement.checker import CheckResult, check
+from chaos.judgement.claims import CLAIMS
+from chaos.judgement.verdict import Verdict, decide
+from chaos.nemesis import FAULTS
+from chaos.profile import Profile, get_profile
+from chaos.records.ledger import read_ledger
+from chaos.runner import RunError, run_scenario
+from chaos.scenario import workloads
+from chaos.scenario.model import Scenario
+
+NO_FAULT = "none"
+
+
+def workload_for(claim: str, fault: str, budget: str) -> Scenario:
+    if claim == "persistence":
+        return workloads.persistence(fault, budget)
+    if claim == "retry":
+        return workloads.retry(budget)
+    raise RunError(f"no workload for claim {claim!r}")
+
+
+def cell_slug(claim: str, fault: str, profile: Profile) -> str:
+    return re.sub(r"[^A-Za-z0-9_.@-]", "_", f"{claim}-{fault}-{profile.id}")
+
+
+@dataclass
+class CellRun:
+    verdict: Verdict
+    check: CheckResult
+    directory: Path
+    duration_s: float
+
+    def to_json(self) -> dict:
+        return {"cell": self.verdict.cell, "directory": str(self.directory), "duration_s": round(self.duration_s, 3),
+                "verdict": self.verdict.to_json(), "check": self.check.to_json()}
+
+
+def not_applicable(fault: str, profile: Profile) -> str | None:
+    if fault == NO_FAULT:
+        return None
+    if fault not in FAULTS:
+        raise RunError(f"unknown fault {fault!r}; known: {NO_FAULT}, {', '.join(FAULTS)}")
+    if FAULTS[fault].role == "redis" and not profile.uses_redis:
+        return f"{profile.name} uses no Redis, so {fault} cannot touch it"
+    return None
+
+
+def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: str, run_dir: Path,
+             scenario: Scenario | None = None) -> CellRun:
+    if claim not in CLAIMS:
+        raise RunError(f"unknown claim {claim!r}; known: {', '.join(CLAIMS)}")
+    profile = get_profile(profile_spec)
+    scenario = scenario or workload_for(claim, fault, budget)
+    directory = Path(run_dir) / "cells" / cell_slug(claim, fault, profile)
+    started = time.monotonic()
+    driver = get_driver(infra)
+    deployment = Deployment(profile, driver, directory)
+    try:
+        deployment.up()
+        record = run_scenario(deployment, scenario, directory)
+    finally:
+        deployment.down()
+        driver.close()
+    result = check(list(scenario.tasks), record.history, read_ledger(deployment.ledger_dir))
+    claim_result = CLAIMS[claim].judge(list(scenario.tasks), result, profile)
+    verdict = Verdict(claim=claim, fault=fault, profile=profile.name, persistence=profile.persistence,
+                      backend=profile.backend, verdict=decide(claim_result, profile.backend), result=claim_result,
+                      evidence={"scenario": str(directory / "scenario.json"), "directory": str(directory),
+                                "quiesce": record.quiesce.to_json(), "faults": record.history.faults(),
+                                "replay": f"taskchaos replay {directory / 'scenario.json'} --profile {profile.id} --claim {claim} --fault {fault}"})
+    cell = CellRun(verdict, result, directory, time.monotonic() - started)
+    (directory / "cell.json").write_text(json.dumps(cell.to_json(), indent=2, default=str))
+    return cell

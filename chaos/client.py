@@ -1,0 +1,62 @@
+"""The target client: speaks the HTTP contract and records every call in the history.
+
+Every call has a timeout. A submission is ``ok`` on a 2xx with an id, ``fail`` on a 4xx (a definite
+rejection), and ``info`` on a timeout, a connection error or a 5xx: the task may or may not run.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from chaos.records.history import History
+from chaos.records.taskspec import TaskSpec
+
+SUBMIT_TIMEOUT_S = 5.0
+STATUS_TIMEOUT_S = 3.0
+
+
+class TargetClient:
+    def __init__(self, base_url: str, history: History):
+        self.base_url = base_url
+        self.history = history
+        self.http = httpx.Client(base_url=base_url)
+        self.ids: dict[str, str] = {}  # key -> backend id, for acknowledged submissions
+
+    def submit(self, spec: TaskSpec) -> str | None:
+        self.history.add("submit", "invoke", spec.key, spec=spec.model_dump())
+        try:
+            response = self.http.post("/tasks", json=spec.model_dump(), timeout=SUBMIT_TIMEOUT_S)
+        except httpx.HTTPError as exc:
+            self.history.add("submit", "info", spec.key, error=f"{type(exc).__name__}: {exc}")
+            return None
+        if 200 <= response.status_code < 300:
+            task_id = response.json()["id"]
+            self.ids[spec.key] = task_id
+            self.history.add("submit", "ok", spec.key, id=task_id, http=response.status_code)
+            return task_id
+        kind = "fail" if 400 <= response.status_code < 500 else "info"
+        self.history.add("submit", kind, spec.key, http=response.status_code, error=response.text[:500])
+        return None
+
+    def status(self, key: str, *, final: bool = False) -> dict:
+        """One status read for an acknowledged key; recorded, never raises."""
+        task_id = self.ids[key]
+        try:
+            response = self.http.get(f"/tasks/{task_id}", timeout=STATUS_TIMEOUT_S)
+        except httpx.HTTPError as exc:
+            answer = {"supported": True, "state": None, "error": f"{type(exc).__name__}: {exc}"}
+        else:
+            if response.status_code == 501:
+                answer = {"supported": False, "state": None}
+            elif response.status_code == 200:
+                body = response.json()
+                answer = {"supported": True, "state": body["state"], "raw_state": body.get("raw_state"),
+                          "detail": body.get("detail")}
+            else:
+                answer = {"supported": True, "state": None, "error": f"HTTP {response.status_code}: {response.text[:200]}"}
+        self.history.add("status", "ok" if answer.get("state") or not answer["supported"] else "info", key,
+                         final=final, id=task_id, **answer)
+        return answer
+
+    def close(self) -> None:
+        self.http.close()

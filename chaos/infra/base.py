@@ -1,0 +1,75 @@
+"""The infra driver interface: servers the nemesis can hurt, and the driver that makes them.
+
+Every operation waits with a deadline and raises :class:`InfraError` naming what did not happen
+and where the server's log is.
+"""
+
+from __future__ import annotations
+
+import abc
+from pathlib import Path
+
+
+class InfraError(RuntimeError):
+    pass
+
+
+class Server(abc.ABC):
+    """One server of a deployment (``role``: redis, app, worker)."""
+
+    name: str
+    role: str
+    log_path: Path
+
+    @abc.abstractmethod
+    def start(self) -> None:
+        """Start and wait until ready."""
+
+    @abc.abstractmethod
+    def stop(self) -> None:
+        """Graceful stop (SIGTERM), SIGKILL after the deadline."""
+
+    @abc.abstractmethod
+    def kill(self) -> None:
+        """SIGKILL the server and everything it started."""
+
+    @abc.abstractmethod
+    def pause(self) -> None:
+        """Freeze (SIGSTOP / docker pause)."""
+
+    @abc.abstractmethod
+    def resume(self) -> None:
+        """Thaw what ``pause`` froze."""
+
+    @abc.abstractmethod
+    def is_alive(self) -> bool: ...
+
+    @abc.abstractmethod
+    def is_paused(self) -> bool: ...
+
+    @abc.abstractmethod
+    def kill_descendant(self, pid: int) -> None:
+        """SIGKILL one process that this server started (a prefork child, a work horse), not the server."""
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    @abc.abstractmethod
+    def describe(self) -> dict:
+        """What the report shows: driver, pid or container id, command, log."""
+
+
+class InfraDriver(abc.ABC):
+    name: str
+
+    @abc.abstractmethod
+    def redis(self, *, name: str, port: int, persistence: str, workdir: Path, log_path: Path) -> Server: ...
+
+    @abc.abstractmethod
+    def python(self, *, name: str, role: str, argv: list[str], env: dict, cwd: Path, log_path: Path,
+               ready: "object") -> Server:
+        """A Python process of ours (target app or worker) with a readiness probe."""
+
+    def close(self) -> None:
+        """Release driver-level resources (connections); servers are stopped by their owners."""

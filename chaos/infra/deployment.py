@@ -1,0 +1,123 @@
+"""A deployment: the servers one profile needs (Redis, the workers, the target app), started by an
+infra driver in a run directory, and what the nemesis needs to hurt them.
+
+Layout of ``directory``: ``ledger/`` (task bodies' records), ``logs/<server>.log``, ``redis/`` (data).
+The executor is the server whose processes run task bodies: the worker, or the app itself for
+BackgroundTasks.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from chaos.infra.base import InfraDriver, InfraError, Server
+from chaos.infra.ports import free_port
+from chaos.infra.readiness import HttpHealth, LogLine
+from chaos.profile import Profile
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+APP_MODULES = {"bgtasks": "targets.bgtasks_app:app", "celery": "targets.celery_app:app", "rq": "targets.rq_app:app"}
+
+
+class Deployment:
+    def __init__(self, profile: Profile, driver: InfraDriver, directory: Path):
+        self.profile = profile
+        self.driver = driver
+        self.dir = Path(directory)
+        self.ledger_dir = self.dir / "ledger"
+        self.logs_dir = self.dir / "logs"
+        self.ledger_dir.mkdir(parents=True, exist_ok=True)
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        self.servers: dict[str, Server] = {}
+        self.redis_url: str | None = None
+        if profile.uses_redis:
+            port = free_port()
+            self.redis_url = f"redis://127.0.0.1:{port}"
+            self.servers["redis"] = driver.redis(name="redis", port=port, persistence=profile.persistence,
+                                                 workdir=self.dir / "redis", log_path=self.logs_dir / "redis.log")
+        worker_argv = self._worker_argv()
+        if worker_argv:
+            log = self.logs_dir / "worker.log"
+            pattern = {"celery": r"taskchaos-worker@\S+ ready\.", "rq": r"taskchaos rq worker ready"}[profile.backend]
+            self.servers["worker"] = driver.python(name="worker", role="worker", argv=worker_argv, env=self._env(),
+                                                   cwd=REPO_ROOT, log_path=log, ready=LogLine(log, pattern))
+        self.app_port = free_port()
+        self.app_url = f"http://127.0.0.1:{self.app_port}"
+        graceful_s = str(profile.settings.get("uvicorn_graceful_timeout_s", 5))
+        app_argv = [sys.executable, "-m", "uvicorn", APP_MODULES[profile.backend], "--host", "127.0.0.1",
+                    "--port", str(self.app_port), "--timeout-graceful-shutdown", graceful_s, "--log-level", "info"]
+        self.servers["app"] = driver.python(name="app", role="app", argv=app_argv, env=self._env(), cwd=REPO_ROOT,
+                                            log_path=self.logs_dir / "app.log", ready=HttpHealth(f"{self.app_url}/health"))
+
+    def _env(self) -> dict:
+        env = dict(os.environ)
+        env.update({
+            "TASKCHAOS_PROFILE": self.profile.to_env_json(),
+            "TASKCHAOS_LEDGER_DIR": str(self.ledger_dir),
+            "PYTHONUNBUFFERED": "1",
+        })
+        if self.redis_url:
+            env["TASKCHAOS_REDIS_URL"] = self.redis_url
+        return env
+
+    def _worker_argv(self) -> list[str] | None:
+        s = self.profile.settings
+        if self.profile.backend == "celery":
+            return [sys.executable, "-m", "celery", "-A", "targets.celery_app:celery_app", "worker",
+                    "--loglevel=INFO", "-n", "taskchaos-worker@%h", "--pool=prefork", f"--concurrency={s['concurrency']}",
+                    "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        if self.profile.backend == "rq":
+            return [sys.executable, "-m", "targets.rq_worker"]
+        return None
+
+    # -- what the nemesis hurts ----------------------------------------------------------------
+    def server(self, role: str) -> Server:
+        try:
+            return self.servers[role]
+        except KeyError:
+            raise InfraError(f"profile {self.profile.id} has no {role} server") from None
+
+    @property
+    def executor(self) -> Server:
+        return self.servers.get("worker") or self.servers["app"]
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def up(self) -> None:
+        try:
+            for server in self.servers.values():
+                server.start()
+        except BaseException:
+            self.down()
+            raise
+
+    def down(self) -> None:
+        for server in reversed(list(self.servers.values())):
+            try:
+                server.stop()
+            except InfraError:
+                server.kill()
+
+    def heal(self) -> list[str]:
+        """Resume what is paused and start what is dead, Redis first. Returns what it did."""
+        actions = []
+        for name, server in self.servers.items():
+            if server.is_paused():
+                server.resume()
+                actions.append(f"resumed {name}")
+            if not server.is_alive():
+                server.start()
+                actions.append(f"started {name}")
+        return actions
+
+    def describe(self) -> dict:
+        return {"profile": self.profile.describe(), "driver": self.driver.name, "app_url": self.app_url,
+                "redis_url": self.redis_url, "servers": {n: s.describe() for n, s in self.servers.items()}}
+
+    def __enter__(self) -> "Deployment":
+        self.up()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.down()

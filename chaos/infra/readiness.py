@@ -1,0 +1,84 @@
+"""Readiness probes: how we know a server is up (never a sleep). Each probe is one cheap check;
+``wait_ready`` repeats it until it passes or a deadline expires."""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+from pathlib import Path
+from typing import Callable
+
+import httpx
+
+from chaos.infra.base import InfraError
+
+POLL_S = 0.05
+
+
+class RedisPing:
+    def __init__(self, port: int):
+        self.port = port
+
+    def __call__(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def __str__(self) -> str:
+        return f"PING on 127.0.0.1:{self.port}"
+
+
+class HttpHealth:
+    def __init__(self, url: str):
+        self.url = url
+
+    def __call__(self) -> bool:
+        try:
+            return httpx.get(self.url, timeout=0.5).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def __str__(self) -> str:
+        return f"HTTP 200 from {self.url}"
+
+
+class LogLine:
+    """A line matching ``pattern`` appears in the log after the offset it is armed at."""
+
+    def __init__(self, log_path: Path, pattern: str):
+        self.log_path = Path(log_path)
+        self.pattern = re.compile(pattern)
+        self.offset = 0
+
+    def arm(self) -> None:
+        self.offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def __call__(self) -> bool:
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self.offset)
+                return bool(self.pattern.search(f.read().decode(errors="replace")))
+        except FileNotFoundError:
+            return False
+
+    def __str__(self) -> str:
+        return f"a log line matching {self.pattern.pattern!r}"
+
+
+def wait_ready(probe: Callable[[], bool], *, what: str, deadline_s: float, log_path: Path | None,
+               alive: Callable[[], bool] | None = None) -> float:
+    """Poll ``probe`` until it passes; return seconds waited. Raise if the deadline passes or the
+    process dies first."""
+    start = time.monotonic()
+    while True:
+        if probe():
+            return time.monotonic() - start
+        if alive is not None and not alive():
+            raise InfraError(f"{what} exited before it was ready (waiting for {probe}); see its log: {log_path}")
+        if time.monotonic() - start > deadline_s:
+            raise InfraError(f"{what} was not ready within {deadline_s:.0f} s (waiting for {probe}); see its log: {log_path}")
+        time.sleep(POLL_S)

@@ -1,0 +1,66 @@
+"""Expectations: what each cell is expected to show, from ``expectations.toml`` (data).
+
+Layout: one table per claim and fault, ``[<claim>.<fault>]``, whose keys are profile names; a value is
+a verdict, or an inline table from persistence mode to verdict. The gate (and the chaos tests, as
+strict xfail) fails on any cell whose observed verdict differs, in either direction.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from chaos.judgement.verdict import VERDICTS
+from chaos.profile import PERSISTENCE_MODES
+
+EXPECTATIONS_FILE = Path(__file__).resolve().parents[2] / "expectations.toml"
+
+
+class ExpectationError(ValueError):
+    pass
+
+
+def _line_of(text: str, needle: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number
+    return 0
+
+
+class Expectations:
+    def __init__(self, path: Path = EXPECTATIONS_FILE, *, claims=None, faults=None, profiles=None):
+        self.path = Path(path)
+        text = self.path.read_text()
+        try:
+            self.data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ExpectationError(f"{self.path}: malformed TOML: {exc}") from exc
+        self._validate(text, claims, faults, profiles)
+
+    def _validate(self, text, claims, faults, profiles) -> None:
+        def fail(msg: str, needle: str):
+            raise ExpectationError(f"{self.path}:{_line_of(text, needle)}: {msg}")
+
+        for claim, by_fault in self.data.items():
+            if claims is not None and claim not in claims:
+                fail(f"unknown claim {claim!r} (known: {', '.join(claims)})", claim)
+            for fault, by_profile in by_fault.items():
+                if faults is not None and fault not in faults:
+                    fail(f"unknown fault {fault!r} (known: {', '.join(faults)})", fault)
+                for profile, value in by_profile.items():
+                    if profiles is not None and profile not in profiles:
+                        fail(f"unknown profile {profile!r} (known: {', '.join(profiles)})", profile)
+                    values = value.values() if isinstance(value, dict) else [value]
+                    if isinstance(value, dict):
+                        for mode in value:
+                            if mode not in PERSISTENCE_MODES:
+                                fail(f"unknown persistence mode {mode!r} for {profile}", mode)
+                    for v in values:
+                        if v not in VERDICTS:
+                            fail(f"{claim}.{fault}.{profile}: unknown verdict {v!r} (one of {', '.join(VERDICTS)})", profile)
+
+    def expected(self, claim: str, fault: str, profile: str, persistence: str) -> str | None:
+        value = self.data.get(claim, {}).get(fault, {}).get(profile)
+        if isinstance(value, dict):
+            return value.get(persistence)
+        return value

@@ -1,0 +1,61 @@
+"""Verdicts: one per cell (claim × fault × profile@persistence), from a claim's result and the seed's
+table: ``holds``; ``violated`` (the seed claims it, the run broke it); ``not-claimed`` (the seed says
+no, and the run shows why); ``unsupported`` (the backend has no API for it); ``inconclusive`` (the
+run had nothing to judge)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from chaos.judgement.claims.base import ClaimResult
+
+SEED_TABLE = Path(__file__).with_name("seed_table.toml")
+VERDICTS = ("holds", "violated", "not-claimed", "unsupported", "inconclusive")
+
+
+@cache
+def seed_table() -> dict:
+    return tomllib.loads(SEED_TABLE.read_text())
+
+
+def seed_claims(claim: str, backend: str) -> bool:
+    return bool(seed_table()[claim][backend])
+
+
+@dataclass
+class Verdict:
+    claim: str
+    fault: str
+    profile: str
+    persistence: str
+    backend: str
+    verdict: str
+    result: ClaimResult
+    evidence: dict = field(default_factory=dict)
+
+    @property
+    def cell(self) -> str:
+        return f"{self.claim}/{self.fault}/{self.profile}@{self.persistence}"
+
+    @property
+    def short(self) -> str:
+        r = self.result
+        if self.verdict in ("violated", "not-claimed"):
+            return f"{self.verdict} {r.violations}/{r.relevant}"
+        return self.verdict
+
+    def to_json(self) -> dict:
+        return {"cell": self.cell, "claim": self.claim, "fault": self.fault, "profile": self.profile,
+                "persistence": self.persistence, "backend": self.backend, "verdict": self.verdict,
+                "short": self.short, "result": self.result.to_json(), "evidence": self.evidence}
+
+
+def decide(result: ClaimResult, backend: str) -> str:
+    if result.relevant == 0:
+        return "inconclusive"
+    if result.holds:
+        return "holds"
+    return "violated" if seed_claims(result.claim, backend) else "not-claimed"

@@ -1,0 +1,123 @@
+"""The taskchaos pytest plugin: options, the ``chaos`` fixture, expectations as strict xfail, and
+the verdict table and report.json at the end of the run.
+
+Imports nothing heavy at load time: the harness is imported inside the hooks that need it.
+
+Options: ``--chaos-budget quick|standard|deep`` (default quick), ``--infra process``,
+``--chaos-reports DIR`` (default ./reports).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+_STATE = pytest.StashKey[dict]()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("taskchaos", "taskchaos chaos runs")
+    group.addoption("--chaos-budget", default=os.environ.get("TASKCHAOS_BUDGET", "quick"),
+                    choices=("quick", "standard", "deep"), help="size of the chaos workloads (default: quick)")
+    group.addoption("--infra", default=os.environ.get("TASKCHAOS_INFRA", "process"),
+                    help="infra driver that runs the servers (default: process)")
+    group.addoption("--chaos-reports", default=os.environ.get("TASKCHAOS_REPORTS", "reports"),
+                    help="directory for run reports (default: ./reports)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "chaos: a chaos cell (claim × fault × profile) run against real servers")
+    run_id = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+    config.stash[_STATE] = {"run_id": run_id, "cells": [], "errors": [], "started": time.time(), "run_dir": None}
+
+
+def _run_dir(config) -> Path:
+    state = config.stash[_STATE]
+    if state["run_dir"] is None:
+        root = Path(config.getoption("--chaos-reports"))
+        if not root.is_absolute():
+            root = Path(config.rootpath) / root
+        state["run_dir"] = root / state["run_id"]
+        state["run_dir"].mkdir(parents=True, exist_ok=True)
+    return state["run_dir"]
+
+
+class ChaosFixture:
+    """What a chaos test calls: ``chaos.check(claim, fault, profile)`` runs the cell and asserts its
+    claim holds — under a strict xfail when expectations.toml says the cell is expected not to."""
+
+    def __init__(self, request):
+        self.request = request
+        self.config = request.config
+
+    def check(self, claim: str, fault: str, profile_spec: str):
+        from chaos.cell import not_applicable, run_cell
+        from chaos.judgement.expectations import Expectations
+        from chaos.profile import get_profile
+
+        profile = get_profile(profile_spec)
+        reason = not_applicable(fault, profile)
+        if reason:
+            pytest.skip(reason)
+        expected = Expectations().expected(claim, fault, profile.name, profile.persistence)
+        if expected not in (None, "holds"):
+            self.request.node.add_marker(pytest.mark.xfail(strict=True, reason=f"expectations.toml: {expected}"))
+        state = self.config.stash[_STATE]
+        try:
+            cell = run_cell(claim, fault, profile_spec, budget=self.config.getoption("--chaos-budget"),
+                            infra=self.config.getoption("--infra"), run_dir=_run_dir(self.config))
+        except Exception as exc:
+            state["errors"].append({"cell": f"{claim}/{fault}/{profile.id}", "error": f"{type(exc).__name__}: {exc}"})
+            raise
+        data = cell.to_json()
+        data["expected"] = expected
+        state["cells"].append(data)
+        v = cell.verdict
+        if expected is None:
+            pytest.fail(f"expectations.toml has no expectation for {v.cell}; observed {v.short}: add "
+                        f"{profile.name} = \"{v.verdict}\" under [{claim}.{fault}] (or into its persistence table)")
+        if v.verdict == "inconclusive":
+            pytest.fail(f"{v.cell}: inconclusive — {v.result.note}")
+        r = v.result
+        assert v.verdict == "holds", (
+            f"{v.cell}: {v.short} (expected {expected}); outcomes of the {r.relevant} relevant tasks: {r.counts}; "
+            f"violating: {r.violating_keys}; replay: {v.evidence['replay']}")
+        return cell
+
+
+@pytest.fixture
+def chaos(request):
+    return ChaosFixture(request)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    state = config.stash.get(_STATE, None)
+    if not state or not (state["cells"] or state["errors"]):
+        return
+    from chaos.report.json_report import build_report, write_report
+    from chaos.report.table import outcome_summary, verdict_table
+
+    run_dir = _run_dir(config)
+    report = build_report(run_id=state["run_id"], run_dir=run_dir, cells=state["cells"],
+                          started_wall=state["started"], budget=config.getoption("--chaos-budget"),
+                          infra=config.getoption("--infra"), errors=state["errors"],
+                          argv=["pytest", *config.invocation_params.args])
+    path = write_report(report, run_dir)
+    tr = terminalreporter
+    tr.section("taskchaos verdicts")
+    tr.write_line(verdict_table(report["verdicts"]))
+    tr.write_line("")
+    tr.write_line("outcomes per cell (tasks):")
+    tr.write_line(outcome_summary(state["cells"]))
+    for err in state["errors"]:
+        tr.write_line(f"ERROR {err['cell']}: {err['error']}")
+    tr.write_line(f"report: {path}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from chaos.infra.process import stop_all
+
+    stop_all()

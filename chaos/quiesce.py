@@ -1,0 +1,93 @@
+"""Quiescence: heal every fault, release every hold, then drain with a deadline derived from the
+profile and the scenario, and take one final status reading per task.
+
+"lost" is always relative to this deadline: a task not completed and not visibly failed within
+``deadline_s`` of healing. The drain also lasts at least the profile's ``recovery_window_s`` after
+the last fault ended, so that redeliveries (and duplicates) that the backend's own recovery makes
+inside that window are seen even when every task already looks settled.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from chaos.client import TargetClient
+from chaos.infra.deployment import Deployment
+from chaos.profile import Profile
+from chaos.records.history import History
+from chaos.records.ledger import read_ledger, release
+from chaos.scenario.model import Scenario
+
+SLACK_S = 5.0
+POLL_S = 0.25
+TERMINAL = ("succeeded", "failed", "cancelled")
+
+
+def drain_deadline_s(profile: Profile, scenario: Scenario) -> float:
+    """Worst case with one task at a time: every attempt's duration, every retry countdown, plus the
+    backend's recovery window and a fixed slack."""
+    total = SLACK_S + profile.recovery_window_s
+    retries = profile.max_attempts - 1
+    for spec in scenario.tasks:
+        attempts = 1 + min(spec.fail_times + spec.crash_times, retries)
+        total += attempts * (spec.duration_s + spec.hold_after_finish_s)
+        total += (attempts - 1) * profile.retry_countdown_s
+    return round(total, 3)
+
+
+@dataclass
+class QuiesceReport:
+    heal_actions: list[str]
+    deadline_s: float
+    min_drain_s: float
+    drained_s: float
+    timed_out: bool
+    unsettled: list[str]
+
+    def to_json(self) -> dict:
+        return self.__dict__.copy()
+
+
+def _settled(client: TargetClient, key: str, returned: set[str], status: dict[str, dict]) -> bool:
+    answer = status.get(key)
+    if answer is not None and answer.get("supported") is False:
+        return key in returned
+    state = (answer or {}).get("state")
+    if state in ("failed", "cancelled"):
+        return True
+    return key in returned and state == "succeeded"
+
+
+def quiesce(deployment: Deployment, client: TargetClient, history: History, scenario: Scenario,
+            last_fault_end_mono: float | None) -> QuiesceReport:
+    history.add("phase", "start", name="quiesce")
+    actions = deployment.heal()
+    for action in actions:
+        history.add("infra", "note", action=action)
+    for spec in scenario.tasks:
+        release(deployment.ledger_dir, spec.key)
+    deadline_s = drain_deadline_s(deployment.profile, scenario)
+    start = time.monotonic()
+    min_until = (last_fault_end_mono or start) + deployment.profile.recovery_window_s
+    keys = [s.key for s in scenario.tasks if s.key in client.ids]
+    status: dict[str, dict] = {}
+    while True:
+        returned = {r.key for r in read_ledger(deployment.ledger_dir).records if r.event == "returned"}
+        unsettled = [k for k in keys if not _settled(client, k, returned, status)]
+        for key in unsettled:
+            status[key] = client.status(key)
+        unsettled = [k for k in keys if not _settled(client, k, returned, status)]
+        now = time.monotonic()
+        if not unsettled and now >= min_until:
+            timed_out = False
+            break
+        if now - start > deadline_s:
+            timed_out = True
+            break
+        time.sleep(POLL_S)
+    drained_s = time.monotonic() - start
+    for key in keys:
+        client.status(key, final=True)
+    history.add("phase", "end", name="quiesce", deadline_s=deadline_s, drained_s=drained_s, timed_out=timed_out)
+    return QuiesceReport(actions, deadline_s, max(0.0, min_until - start), round(drained_s, 3), timed_out, unsettled)

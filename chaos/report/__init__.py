@@ -1,0 +1,1 @@
+"""Reports: report.json (``json_report``), the terminal verdict table (``table``), versions."""

@@ -1,0 +1,42 @@
+"""The versions a verdict depends on: Redis, Celery, kombu, RQ, redis-py, FastAPI, Python..."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import subprocess
+
+PACKAGES = ("celery", "kombu", "rq", "redis", "fastapi", "starlette", "uvicorn", "httpx", "hypothesis", "pytest")
+
+
+def redis_server_version() -> str:
+    from chaos.infra.process import find_redis_server
+
+    try:
+        out = subprocess.run([find_redis_server(), "--version"], capture_output=True, text=True, timeout=10).stdout
+    except Exception as exc:  # reported, not fatal: the run itself says whether Redis was needed
+        return f"unavailable ({exc})"
+    for part in out.split():
+        if part.startswith("v="):
+            return part[2:]
+    return out.strip()
+
+
+def versions() -> dict:
+    found = {"python": platform.python_version(), "redis-server": redis_server_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def git_revision(cwd) -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=cwd, capture_output=True, text=True, timeout=10)
+    except OSError:
+        return "unknown"
+    rev = out.stdout.strip() or "unknown"
+    return rev + ("+dirty" if dirty.stdout.strip() else "")

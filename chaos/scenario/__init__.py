@@ -1,0 +1,2 @@
+"""Scenarios: serialisable plans of task specs and faults (``model``), and the workloads that make
+them (``workloads``: fixed lists for now)."""

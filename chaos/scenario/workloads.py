@@ -1,0 +1,27 @@
+"""Fixed workloads, sized by budget (``quick`` for CI, ``standard`` for the default chaos run).
+
+- ``persistence``: one task held at its start (the fault strikes while it is held, so the fault
+  lands while a task is running, by construction), plus tasks queued behind it or running beside it.
+- ``retry``: tasks that fail transiently 1..3 times (the seed's ``max_retries=3``), and one control.
+"""
+
+from __future__ import annotations
+
+from chaos.records.taskspec import TaskSpec
+from chaos.scenario.model import FaultEvent, Scenario
+
+BUDGETS = ("quick", "standard", "deep")
+_QUEUED = {"quick": 2, "standard": 4, "deep": 8}
+
+
+def persistence(fault: str, budget: str) -> Scenario:
+    tasks = [TaskSpec(key="t0", duration_s=0.2, hold_at="start")]
+    tasks += [TaskSpec(key=f"t{i}", duration_s=0.5) for i in range(1, 1 + _QUEUED[budget])]
+    return Scenario(name=f"persistence-{fault}", tasks=tuple(tasks), faults=(FaultEvent(fault, at_key="t0"),))
+
+
+def retry(budget: str) -> Scenario:
+    fails = {"quick": [1, 3], "standard": [1, 2, 3], "deep": [1, 2, 3, 1, 2, 3]}[budget]
+    tasks = [TaskSpec(key="c0", duration_s=0.05)]
+    tasks += [TaskSpec(key=f"f{i}", duration_s=0.05, fail_times=n) for i, n in enumerate(fails)]
+    return Scenario(name="retry", tasks=tuple(tasks))

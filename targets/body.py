@@ -1,0 +1,83 @@
+"""The instrumented task body shared by every target.
+
+Each attempt writes what really happened to the ledger (``chaos.records.ledger``), outside the
+system under test: ``started``, then maybe ``held``/``released`` at a hold point, ``failed`` for a
+requested transient failure, ``crashing`` just before the process exits abruptly, ``succeeded`` when
+the work is done, and ``returned`` when control goes back to the backend (which then acknowledges).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from chaos.records.ledger import LedgerWriter
+from chaos.records.taskspec import TaskSpec
+
+CRASH_EXIT_CODE = 70
+HOLD_POLL_S = 0.02
+
+
+class TransientFailure(Exception):
+    """Raised by an attempt that the spec asked to fail (``fail_times``); the backend may retry it."""
+
+
+def settings_from_env() -> dict:
+    """The profile the harness started this process with (``TASKCHAOS_PROFILE``, JSON)."""
+    raw = os.environ.get("TASKCHAOS_PROFILE")
+    if not raw:
+        raise RuntimeError("TASKCHAOS_PROFILE is not set: targets are started by the taskchaos harness, "
+                           "which passes the profile as JSON (see targets/README.md)")
+    return json.loads(raw)
+
+
+def redis_url_from_env() -> str:
+    url = os.environ.get("TASKCHAOS_REDIS_URL")
+    if not url:
+        raise RuntimeError("TASKCHAOS_REDIS_URL is not set: the harness passes the Redis (or proxy) address")
+    return url
+
+
+def ledger_from_env(backend: str) -> LedgerWriter:
+    directory = os.environ.get("TASKCHAOS_LEDGER_DIR")
+    if not directory:
+        raise RuntimeError("TASKCHAOS_LEDGER_DIR is not set: the harness passes the run's ledger directory")
+    return LedgerWriter(directory, backend)
+
+
+def _hold(ledger: LedgerWriter, spec: TaskSpec, task_id: str, attempt: int, point: str) -> None:
+    if ledger.is_released(spec.key):
+        return
+    ledger.append(spec.key, task_id, attempt, "held", point=point)
+    deadline = time.monotonic() + spec.hold_timeout_s
+    while not ledger.is_released(spec.key):
+        if time.monotonic() >= deadline:
+            ledger.append(spec.key, task_id, attempt, "released", point=point, timed_out=True)
+            return
+        time.sleep(HOLD_POLL_S)  # polling a file with a deadline: the harness releases us
+    ledger.append(spec.key, task_id, attempt, "released", point=point, timed_out=False)
+
+
+def run_body(ledger: LedgerWriter, spec: TaskSpec, task_id: str) -> dict:
+    """Run one attempt of ``spec``. Raises :class:`TransientFailure` for requested failures; exits
+    the process for requested crashes; returns a small result dict on success."""
+    attempt = ledger.next_attempt(spec.key)
+    ledger.append(spec.key, task_id, attempt, "started")
+    if spec.hold_at == "start":
+        _hold(ledger, spec, task_id, attempt, "start")
+    if attempt <= spec.crash_times:
+        time.sleep(spec.duration_s / 2)
+        ledger.append(spec.key, task_id, attempt, "crashing")
+        os._exit(CRASH_EXIT_CODE)
+    time.sleep(spec.duration_s)
+    if attempt <= spec.crash_times + spec.fail_times:
+        ledger.append(spec.key, task_id, attempt, "failed")
+        raise TransientFailure(f"{spec.key}: requested failure on attempt {attempt}")
+    ledger.append(spec.key, task_id, attempt, "succeeded")
+    if spec.hold_at == "finish":
+        _hold(ledger, spec, task_id, attempt, "finish")
+    if spec.hold_after_finish_s:
+        time.sleep(spec.hold_after_finish_s)
+    ledger.append(spec.key, task_id, attempt, "returned")
+    return {"key": spec.key, "attempt": attempt, "pid": os.getpid()}

@@ -1,0 +1,83 @@
+"""The uniform HTTP contract, as a FastAPI app built around one backend adapter.
+
+An adapter is the backend target's extension point: ``submit(spec) -> id``, ``status(id)``,
+``cancel(id)``. ``build_app`` turns it into the routes documented in ``targets/README.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from fastapi import BackgroundTasks, FastAPI
+from fastapi.responses import JSONResponse
+
+from chaos.records.taskspec import TaskSpec
+
+STATES = ("pending", "running", "retrying", "succeeded", "failed", "cancelled", "unknown")
+
+
+@dataclass
+class TaskStatus:
+    state: str  # one of STATES
+    raw_state: str | None
+    detail: str | None = None
+
+
+class Unsupported(Exception):
+    """The backend has no API for this operation (answered as 501)."""
+
+
+class BackendAdapter(Protocol):
+    backend: str
+
+    def submit(self, spec: TaskSpec, schedule: Callable | None) -> str: ...
+
+    def status(self, task_id: str) -> TaskStatus: ...
+
+    def cancel(self, task_id: str) -> bool: ...
+
+
+def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) -> FastAPI:
+    app = FastAPI(title=f"taskchaos target: {adapter.backend}")
+
+    @app.get("/health")
+    def health() -> dict:
+        return {"ok": True, "backend": adapter.backend, "pid": os.getpid()}
+
+    if submit_uses_background:
+        @app.post("/tasks", status_code=202)
+        def submit_bg(spec: TaskSpec, background_tasks: BackgroundTasks) -> dict:
+            task_id = adapter.submit(spec, background_tasks.add_task)
+            return {"id": task_id, "key": spec.key}
+    else:
+
+        @app.post("/tasks", status_code=202)
+        def submit(spec: TaskSpec) -> dict:
+            try:
+                task_id = adapter.submit(spec, None)
+            except Exception as exc:  # broker unreachable, timeout...: the outcome is unknown to the client
+                return JSONResponse(status_code=503, content={"detail": f"{type(exc).__name__}: {exc}"})
+            return {"id": task_id, "key": spec.key}
+
+    @app.get("/tasks/{task_id}")
+    def status(task_id: str):
+        try:
+            st = adapter.status(task_id)
+        except Unsupported as exc:
+            return JSONResponse(status_code=501, content={"detail": str(exc)})
+        except Exception as exc:
+            return JSONResponse(status_code=503, content={"detail": f"{type(exc).__name__}: {exc}"})
+        return {"id": task_id, "state": st.state, "raw_state": st.raw_state, "detail": st.detail}
+
+    @app.post("/tasks/{task_id}/cancel")
+    def cancel(task_id: str):
+        try:
+            return {"id": task_id, "cancelled": adapter.cancel(task_id)}
+        except Unsupported as exc:
+            return JSONResponse(status_code=501, content={"detail": str(exc)})
+        except Exception as exc:
+            return JSONResponse(status_code=503, content={"detail": f"{type(exc).__name__}: {exc}"})
+
+    return app

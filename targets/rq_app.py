@@ -1,0 +1,67 @@
+"""RQ target, shaped like the seed's code: ``queue.enqueue(...)``, with ``rq.Retry`` when the profile
+asks for retries.
+
+Status uses ``Job.fetch(id).get_status(refresh=False)``: HGETALL of the job hash and nothing else.
+Registry reads such as ``StartedJobRegistry.count`` or ``get_job_ids`` run ``cleanup()`` as a side
+effect (moving abandoned jobs to the failed registry, or retrying them — rq/registry.py), so the
+status API never calls them: observing must not change the outcome.
+"""
+
+from __future__ import annotations
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from targets.body import redis_url_from_env, settings_from_env
+from targets.contract import TaskStatus, build_app
+from targets.redis_client import redis_kwargs
+
+PROFILE = settings_from_env()
+S = PROFILE["settings"]
+QUEUE_NAME = "taskchaos"
+
+redis_conn = Redis.from_url(f"{redis_url_from_env()}/0", **redis_kwargs(PROFILE["redis_client"]))
+queue = Queue(QUEUE_NAME, connection=redis_conn, default_timeout=S["job_timeout_s"])
+
+_STATE = {
+    "queued": "pending",
+    "deferred": "pending",
+    "scheduled": "pending",
+    "created": "pending",
+    "started": "running",
+    "finished": "succeeded",
+    "failed": "failed",
+    "stopped": "cancelled",
+    "canceled": "cancelled",
+}
+
+
+class RQAdapter:
+    backend = "rq"
+
+    def submit(self, spec, schedule) -> str:
+        retry = Retry(max=S["retries"], interval=S["retry_countdown_s"]) if S["retries"] else None
+        job = queue.enqueue("targets.rq_tasks.run_task", spec.model_dump(), retry=retry)
+        return job.id
+
+    def status(self, task_id: str) -> TaskStatus:
+        try:
+            job = Job.fetch(task_id, connection=redis_conn)
+        except NoSuchJobError:
+            return TaskStatus("unknown", None, "no such job")
+        raw = job.get_status(refresh=False)
+        raw = getattr(raw, "value", raw)
+        detail = None
+        if raw == "failed":
+            detail = (job.exc_info or "").strip().splitlines()[-1:] or None
+            detail = detail[0] if detail else None
+        return TaskStatus(_STATE.get(raw, "unknown"), raw, detail)
+
+    def cancel(self, task_id: str) -> bool:
+        Job.fetch(task_id, connection=redis_conn).cancel()
+        return True
+
+
+app = build_app(RQAdapter())
