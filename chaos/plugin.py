@@ -9,6 +9,7 @@ Options: ``--chaos-budget quick|standard|deep`` (default quick), ``--infra proce
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -30,17 +31,37 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "chaos: a chaos cell (claim × fault × profile) run against real servers")
-    run_id = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
-    config.stash[_STATE] = {"run_id": run_id, "cells": [], "errors": [], "started": time.time(), "run_dir": None}
+    workerinput = getattr(config, "workerinput", None)  # set in pytest-xdist workers
+    if workerinput and "taskchaos_run_id" in workerinput:
+        run_id, started = workerinput["taskchaos_run_id"], workerinput["taskchaos_started"]
+    else:
+        run_id, started = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}", time.time()
+    config.stash[_STATE] = {"run_id": run_id, "started": started, "run_dir": None}
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(), "taskchaos-xdist")
+
+
+class _XdistHooks:
+    """Registered only when pytest-xdist is present: every worker writes into the controller's run."""
+
+    def pytest_configure_node(self, node):
+        state = node.config.stash[_STATE]
+        node.workerinput["taskchaos_run_id"] = state["run_id"]
+        node.workerinput["taskchaos_started"] = state["started"]
+
+
+def _run_path(config) -> Path:
+    root = Path(config.getoption("--chaos-reports"))
+    if not root.is_absolute():
+        root = Path(config.rootpath) / root
+    return root / config.stash[_STATE]["run_id"]
 
 
 def _run_dir(config) -> Path:
+    """The run's directory, created on first use (a run without chaos cells writes nothing)."""
     state = config.stash[_STATE]
     if state["run_dir"] is None:
-        root = Path(config.getoption("--chaos-reports"))
-        if not root.is_absolute():
-            root = Path(config.rootpath) / root
-        state["run_dir"] = root / state["run_id"]
+        state["run_dir"] = _run_path(config)
         state["run_dir"].mkdir(parents=True, exist_ok=True)
     return state["run_dir"]
 
@@ -65,16 +86,19 @@ class ChaosFixture:
         expected = Expectations().expected(claim, fault, profile.name, profile.persistence)
         if expected not in (None, "holds"):
             self.request.node.add_marker(pytest.mark.xfail(strict=True, reason=f"expectations.toml: {expected}"))
-        state = self.config.stash[_STATE]
+        run_dir = _run_dir(self.config)
         try:
             cell = run_cell(claim, fault, profile_spec, budget=self.config.getoption("--chaos-budget"),
-                            infra=self.config.getoption("--infra"), run_dir=_run_dir(self.config))
+                            infra=self.config.getoption("--infra"), run_dir=run_dir)
         except Exception as exc:
-            state["errors"].append({"cell": f"{claim}/{fault}/{profile.id}", "error": f"{type(exc).__name__}: {exc}"})
+            errors = run_dir / "errors"
+            errors.mkdir(exist_ok=True)
+            (errors / f"{claim}-{fault}-{profile.id}.json").write_text(json.dumps(
+                {"cell": f"{claim}/{fault}/{profile.id}", "error": f"{type(exc).__name__}: {exc}"}))
             raise
         data = cell.to_json()
         data["expected"] = expected
-        state["cells"].append(data)
+        (cell.directory / "cell.json").write_text(json.dumps(data, indent=2, default=str))
         v = cell.verdict
         if expected is None:
             pytest.fail(f"expectations.toml has no expectation for {v.cell}; observed {v.short}: add "
@@ -93,17 +117,39 @@ def chaos(request):
     return ChaosFixture(request)
 
 
+def _collect(run_dir: Path) -> tuple[list[dict], list[dict]]:
+    """Cells and errors as written by this process or by every xdist worker, in a stable order."""
+    cells = [json.loads(p.read_text()) for p in sorted(run_dir.glob("cells/*/cell.json"))]
+    errors = [json.loads(p.read_text()) for p in sorted(run_dir.glob("errors/*.json"))]
+    from chaos.judgement.claims import CLAIMS
+    from chaos.nemesis import FAULTS
+    from chaos.profile import PERSISTENCE_MODES, load_profiles
+
+    claims, faults, modes, profiles = list(CLAIMS), ["none", *FAULTS], list(PERSISTENCE_MODES), list(load_profiles())
+
+    def key(cell):
+        v = cell["verdict"]
+        return (claims.index(v["claim"]), faults.index(v["fault"]), modes.index(v["persistence"]),
+                profiles.index(v["profile"]))
+
+    cells.sort(key=key)
+    return cells, errors
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     state = config.stash.get(_STATE, None)
-    if not state or not (state["cells"] or state["errors"]):
+    if not state or hasattr(config, "workerinput") or not _run_path(config).exists():
         return
     from chaos.report.json_report import build_report, write_report
     from chaos.report.table import outcome_summary, verdict_table
 
     run_dir = _run_dir(config)
-    report = build_report(run_id=state["run_id"], run_dir=run_dir, cells=state["cells"],
+    cells, errors = _collect(run_dir)
+    if not (cells or errors):
+        return
+    report = build_report(run_id=state["run_id"], run_dir=run_dir, cells=cells,
                           started_wall=state["started"], budget=config.getoption("--chaos-budget"),
-                          infra=config.getoption("--infra"), errors=state["errors"],
+                          infra=config.getoption("--infra"), errors=errors,
                           argv=["pytest", *config.invocation_params.args])
     path = write_report(report, run_dir)
     tr = terminalreporter
@@ -111,8 +157,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr.write_line(verdict_table(report["verdicts"]))
     tr.write_line("")
     tr.write_line("outcomes per cell (tasks):")
-    tr.write_line(outcome_summary(state["cells"]))
-    for err in state["errors"]:
+    tr.write_line(outcome_summary(cells))
+    for err in errors:
         tr.write_line(f"ERROR {err['cell']}: {err['error']}")
     tr.write_line(f"report: {path}")
 

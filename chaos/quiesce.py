@@ -73,6 +73,9 @@ def quiesce(deployment: Deployment, client: TargetClient, history: History, scen
     keys = [s.key for s in scenario.tasks if s.key in client.ids]
     status: dict[str, dict] = {}
     while True:
+        for action in deployment.revive_crashed():
+            history.add("infra", "note", action=action)
+            actions.append(action)
         returned = {r.key for r in read_ledger(deployment.ledger_dir).records if r.event == "returned"}
         unsettled = [k for k in keys if not _settled(client, k, returned, status)]
         for key in unsettled:

@@ -111,6 +111,19 @@ class Deployment:
                 actions.append(f"started {name}")
         return actions
 
+    def revive_crashed(self) -> list[str]:
+        """Start servers that died on their own since the last heal, like a supervisor with
+        ``restart: always`` would (e.g. a Celery worker that exits with "Unrecoverable error" when
+        its broker connection drops — seen with kombu 5.7, cf. celery/celery#10205, celery/kombu#970)."""
+        actions = []
+        for name, server in self.servers.items():
+            if not server.is_paused() and not server.is_alive():
+                code = server.describe().get("exit_code")
+                server.kill()  # reap what is left of it
+                server.start()
+                actions.append(f"restarted {name}, which had exited on its own (exit code {code})")
+        return actions
+
     def describe(self) -> dict:
         return {"profile": self.profile.describe(), "driver": self.driver.name, "app_url": self.app_url,
                 "redis_url": self.redis_url, "servers": {n: s.describe() for n, s in self.servers.items()}}

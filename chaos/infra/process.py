@@ -1,8 +1,9 @@
 """The process infra driver: servers as local child processes, hurt with signals.
 
-Each server runs in its own session (``start_new_session``), so its process group holds it and
-everything it forks (Celery prefork children, RQ work horses): ``stop``/``kill``/``pause`` signal the
-group, and nothing outside it. Children also get ``PR_SET_PDEATHSIG`` so they die with the harness
+Each server runs in its own session (``start_new_session``), so its session holds it and everything
+it forks (Celery prefork children, RQ work horses — which move to a process group of their own with
+``os.setpgrp()`` in rq/worker/worker_classes.py, so a process-group signal would miss them):
+``stop``/``kill``/``pause`` signal every member of the session, and nothing outside it. Children also get ``PR_SET_PDEATHSIG`` so they die with the harness
 even if the harness itself is killed. Every server started is tracked in ``LIVE`` and stopped by
 ``stop_all`` (atexit and the plugin's teardown), also after Ctrl-C or a crashed test.
 """
@@ -34,8 +35,8 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         pass
 
 
-def group_members(pgid: int) -> list[int]:
-    """Pids (not zombies) whose process group is ``pgid``, read from /proc."""
+def session_members(sid: int) -> list[int]:
+    """Pids (not zombies) whose session is ``sid``, read from /proc."""
     members = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -45,7 +46,7 @@ def group_members(pgid: int) -> list[int]:
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        if fields[0] != "Z" and int(fields[2]) == pgid:
+        if fields[0] != "Z" and int(fields[3]) == sid:
             members.append(int(entry))
     return members
 
@@ -89,10 +90,13 @@ class ProcessServer(Server):
             raise
 
     def _signal_group(self, sig: int) -> None:
-        try:
-            os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            pass
+        """Signal every process of the server's session, the leader first."""
+        members = session_members(self.proc.pid)
+        for pid in sorted(members, key=lambda p: p != self.proc.pid):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
 
     def _reap(self, deadline_s: float) -> bool:
         try:
@@ -104,10 +108,10 @@ class ProcessServer(Server):
     def _sweep_group(self) -> None:
         """Kill members the leader left behind (orphaned children), then forget the server."""
         deadline = time.monotonic() + 5
-        while group_members(self.proc.pid):
+        while session_members(self.proc.pid):
             self._signal_group(signal.SIGKILL)
             if time.monotonic() > deadline:
-                raise InfraError(f"{self.name}: processes {group_members(self.proc.pid)} survived SIGKILL")
+                raise InfraError(f"{self.name}: processes {session_members(self.proc.pid)} survived SIGKILL")
             time.sleep(0.02)
         LIVE.discard(self)
 
@@ -117,7 +121,7 @@ class ProcessServer(Server):
         if self.proc.poll() is None:
             if self.paused:
                 self.resume()
-            self._signal_group(signal.SIGTERM)
+            self.proc.send_signal(signal.SIGTERM)  # the leader only: a worker shuts its children down itself
             if not self._reap(self.stop_deadline_s):
                 self._signal_group(signal.SIGKILL)
                 self._reap(5)
@@ -144,8 +148,8 @@ class ProcessServer(Server):
     def kill_descendant(self, pid: int) -> None:
         self._require_alive("kill a child of")
         try:
-            if os.getpgid(pid) != self.proc.pid:
-                raise InfraError(f"pid {pid} does not belong to {self.name} (process group {self.proc.pid}); not killing it")
+            if os.getsid(pid) != self.proc.pid:
+                raise InfraError(f"pid {pid} does not belong to {self.name} (session {self.proc.pid}); not killing it")
         except ProcessLookupError:
             raise InfraError(f"pid {pid} of {self.name} is already gone") from None
         os.kill(pid, signal.SIGKILL)
@@ -166,7 +170,9 @@ class ProcessServer(Server):
         return self.paused
 
     def describe(self) -> dict:
+        code = self.proc.poll() if self.proc else None
         return {"name": self.name, "role": self.role, "driver": "process", "pid": self.pid, "pids": self.pids,
+                "exit_code": code,
                 "argv": self.argv, "log": str(self.log_path)}
 
 

@@ -1,0 +1,163 @@
+"""The ``taskchaos`` command.
+
+  taskchaos run [--budget B] [--infra I] [PYTEST ARGS...]   the chaos pass, ending with the verdict table
+  taskchaos cell CLAIM FAULT PROFILE [--budget B]           one cell, outcomes printed
+  taskchaos replay SCENARIO --profile P --claim C --fault F replay a scenario file against a profile
+  taskchaos table RUN_DIR                                    the verdict table of a stored run
+  taskchaos expectations RUN_DIR                             a stored run's verdicts as expectations TOML
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _sigterm_as_interrupt() -> None:
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def cmd_run(args, extra: list[str]) -> int:
+    import pytest
+
+    chaos_tests = REPO_ROOT / "tests" / "chaos"
+    argv = [str(chaos_tests), f"--chaos-budget={args.budget}", f"--infra={args.infra}", "-q", *extra]
+    print(f"taskchaos run: pytest {' '.join(argv)}", flush=True)
+    return int(pytest.main(argv))
+
+
+def _print_cell(cell) -> None:
+    v = cell.verdict
+    print(f"{v.cell}: {v.short}")
+    for key, o in cell.check.outcomes.items():
+        attempts = ", ".join(f"#{a.number} pid {a.pid} {a.end or 'cut off'}" for a in o.attempts) or "never ran"
+        status = (o.status or {}).get("state") if (o.status or {}).get("supported", True) else "no status API"
+        print(f"  {key}: {o.outcome:<15} submission={o.submission} status={status} attempts: {attempts}"
+              + (f" recovery {o.recovery_s}s" if o.recovery_s is not None else ""))
+    q = v.evidence["quiesce"]
+    print(f"  drain: {q['drained_s']} s of a {q['deadline_s']} s deadline" + (" (timed out)" if q["timed_out"] else ""))
+    print(f"  evidence: {cell.directory}")
+    print(f"  replay:   {v.evidence['replay']}")
+
+
+def _run_dir(args) -> Path:
+    run_dir = Path(args.reports) / (time.strftime("%Y%m%d-%H%M%S") + "-cli")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return run_dir
+
+
+def cmd_cell(args) -> int:
+    from chaos.cell import run_cell
+
+    cell = run_cell(args.claim, args.fault, args.profile, budget=args.budget, infra=args.infra, run_dir=_run_dir(args))
+    _print_cell(cell)
+    return 0 if cell.verdict.verdict == "holds" else 1
+
+
+def cmd_replay(args) -> int:
+    from chaos.cell import run_cell
+    from chaos.scenario.model import Scenario
+
+    scenario = Scenario.load(Path(args.scenario))
+    print(f"replaying {args.scenario} ({len(scenario.tasks)} tasks, faults: "
+          f"{', '.join(f.fault + '@' + f.at_key for f in scenario.faults) or 'none'}) on {args.profile}")
+    cell = run_cell(args.claim, args.fault, args.profile, budget="quick", infra=args.infra, run_dir=_run_dir(args),
+                    scenario=scenario)
+    _print_cell(cell)
+    return 0 if cell.verdict.verdict == "holds" else 1
+
+
+def _load_report(run_dir: str) -> dict:
+    path = Path(run_dir)
+    path = path / "report.json" if path.is_dir() else path
+    if not path.exists():
+        raise SystemExit(f"taskchaos: no report.json at {path}: pass a run directory such as reports/latest")
+    return json.loads(path.read_text())
+
+
+def cmd_table(args) -> int:
+    from chaos.report.table import outcome_summary, verdict_table
+
+    report = _load_report(args.run_dir)
+    print(verdict_table(report["verdicts"]))
+    print()
+    print(outcome_summary(report["cells"]))
+    return 0
+
+
+def cmd_expectations(args) -> int:
+    report = _load_report(args.run_dir)
+    tables: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+    for v in report["verdicts"]:
+        tables.setdefault((v["claim"], v["fault"]), {}).setdefault(v["profile"], {})[v["persistence"]] = v["verdict"]
+    for (claim, fault), by_profile in tables.items():
+        print(f"[{claim}.{fault}]")
+        for profile, by_mode in by_profile.items():
+            if fault in ("restart-redis", "kill-redis"):
+                inner = ", ".join(f'{m} = "{v}"' for m, v in by_mode.items())
+                print(f"{profile} = {{ {inner} }}")
+            else:
+                (only,) = set(by_mode.values()) if len(set(by_mode.values())) == 1 else (None,)
+                print(f'{profile} = "{only}"' if only else f"{profile} = {{ {by_mode} }}")
+        print()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="taskchaos", description="chaos and reliability tests for task durability")
+    parser.add_argument("--reports", default="reports", help="where runs are written (default: ./reports)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="the chaos pass (pytest tests/chaos), ending with the verdict table")
+    run.add_argument("--budget", default="standard", choices=("quick", "standard", "deep"))
+    run.add_argument("--infra", default="process")
+    cell = sub.add_parser("cell", help="run one cell")
+    cell.add_argument("claim")
+    cell.add_argument("fault")
+    cell.add_argument("profile", help="name or name@persistence")
+    cell.add_argument("--budget", default="quick", choices=("quick", "standard", "deep"))
+    cell.add_argument("--infra", default="process")
+    replay = sub.add_parser("replay", help="replay a scenario file")
+    replay.add_argument("scenario")
+    replay.add_argument("--profile", required=True)
+    replay.add_argument("--claim", required=True)
+    replay.add_argument("--fault", required=True)
+    replay.add_argument("--infra", default="process")
+    table = sub.add_parser("table", help="print a stored run's verdict table")
+    table.add_argument("run_dir")
+    exp = sub.add_parser("expectations", help="print a stored run's verdicts as expectations TOML")
+    exp.add_argument("run_dir")
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "run":
+        parser.error(f"unrecognised arguments: {' '.join(extra)}")
+    _sigterm_as_interrupt()
+    from chaos.infra.base import InfraError
+    from chaos.profile import ProfileError
+    from chaos.runner import RunError
+
+    try:
+        if args.command == "run":
+            return cmd_run(args, extra)
+        return {"cell": cmd_cell, "replay": cmd_replay, "table": cmd_table, "expectations": cmd_expectations}[args.command](args)
+    except (InfraError, ProfileError, RunError) as exc:
+        print(f"taskchaos: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("taskchaos: interrupted; every server this run started has been stopped", file=sys.stderr)
+        return 130
+    finally:
+        from chaos.infra.process import stop_all
+
+        stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

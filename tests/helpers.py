@@ -1,0 +1,41 @@
+"""Helpers shared by the harness's own tests: hand-made histories and ledgers."""
+
+from __future__ import annotations
+
+from chaos.records.history import History, Op
+from chaos.records.ledger import LedgerRecord, LedgerSnapshot
+
+
+class Script:
+    """Builds a history and a ledger by hand, with explicit monotonic times."""
+
+    def __init__(self):
+        self.history = History()
+        self.records: list[LedgerRecord] = []
+
+    def op(self, kind, type, key=None, t=0.0, **data):
+        self.history.ops.append(Op(kind, type, key, t, t, data))
+        return self
+
+    def submit(self, key, result="ok", t=0.0):
+        self.op("submit", "invoke", key, t)
+        if result == "ok":
+            self.op("submit", "ok", key, t + 0.01, id=f"id-{key}")
+        elif result in ("fail", "info"):
+            self.op("submit", result, key, t + 0.01, error="x")
+        return self  # result None: no completion recorded at all
+
+    def status(self, key, state, supported=True, t=100.0):
+        return self.op("status", "ok", key, t, final=True, supported=supported, state=state, raw_state=state)
+
+    def fault(self, start, end, name="kill-worker"):
+        self.op("fault", "start", None, start, id=f"f{start}", name=name)
+        return self.op("fault", "end", None, end, id=f"f{start}", name=name)
+
+    def ran(self, key, attempt, events, t, pid=100, step=0.1):
+        for i, event in enumerate(events):
+            self.records.append(LedgerRecord(key, f"id-{key}", attempt, event, pid, "test", t + i * step, t + i * step))
+        return self
+
+    def ledger(self, torn=0) -> LedgerSnapshot:
+        return LedgerSnapshot(sorted(self.records, key=lambda r: r.mono), torn)
