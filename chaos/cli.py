@@ -30,7 +30,10 @@ def cmd_run(args, extra: list[str]) -> int:
     import pytest
 
     chaos_tests = REPO_ROOT / "tests" / "chaos"
-    argv = [str(chaos_tests), f"--chaos-budget={args.budget}", f"--infra={args.infra}", "-q", *extra]
+    argv = [str(chaos_tests), f"--chaos-budget={args.budget}", f"--infra={args.infra}", "-q", "-p", "no:cacheprovider"]
+    if args.workers > 1:
+        argv += ["-n", str(args.workers)]
+    argv += extra
     print(f"taskchaos run: pytest {' '.join(argv)}", flush=True)
     return int(pytest.main(argv))
 
@@ -119,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="the chaos pass (pytest tests/chaos), ending with the verdict table")
     run.add_argument("--budget", default="standard", choices=("quick", "standard", "deep"))
     run.add_argument("--infra", default="process")
+    run.add_argument("--workers", type=int, default=4, help="cells run in parallel (pytest-xdist; default 4)")
     cell = sub.add_parser("cell", help="run one cell")
     cell.add_argument("claim")
     cell.add_argument("fault")

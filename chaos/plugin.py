@@ -25,6 +25,8 @@ def pytest_addoption(parser):
                     choices=("quick", "standard", "deep"), help="size of the chaos workloads (default: quick)")
     group.addoption("--infra", default=os.environ.get("TASKCHAOS_INFRA", "process"),
                     help="infra driver that runs the servers (default: process)")
+    group.addoption("--chaos-expectations", default=os.environ.get("TASKCHAOS_EXPECTATIONS"),
+                    help="expectations file (default: expectations.toml at the repository root)")
     group.addoption("--chaos-reports", default=os.environ.get("TASKCHAOS_REPORTS", "reports"),
                     help="directory for run reports (default: ./reports)")
 
@@ -76,14 +78,13 @@ class ChaosFixture:
 
     def check(self, claim: str, fault: str, profile_spec: str):
         from chaos.cell import not_applicable, run_cell
-        from chaos.judgement.expectations import Expectations
         from chaos.profile import get_profile
 
         profile = get_profile(profile_spec)
         reason = not_applicable(fault, profile)
         if reason:
             pytest.skip(reason)
-        expected = Expectations().expected(claim, fault, profile.name, profile.persistence)
+        expected = _expectations(self.config).expected(claim, fault, profile.name, profile.persistence)
         if expected not in (None, "holds"):
             self.request.node.add_marker(pytest.mark.xfail(strict=True, reason=f"expectations.toml: {expected}"))
         run_dir = _run_dir(self.config)
@@ -110,6 +111,32 @@ class ChaosFixture:
             f"{v.cell}: {v.short} (expected {expected}); outcomes of the {r.relevant} relevant tasks: {r.counts}; "
             f"violating: {r.violating_keys}; replay: {v.evidence['replay']}")
         return cell
+
+
+def _expectations(config):
+    """The expectations file, validated against the known claims, faults and profiles (once)."""
+    state = config.stash[_STATE]
+    if "expectations" not in state:
+        from chaos.judgement.claims import CLAIMS
+        from chaos.judgement.expectations import EXPECTATIONS_FILE, Expectations
+        from chaos.nemesis import FAULTS
+        from chaos.profile import load_profiles
+
+        path = config.getoption("--chaos-expectations") or EXPECTATIONS_FILE
+        state["expectations"] = Expectations(Path(path), claims=list(CLAIMS), faults=["none", *FAULTS],
+                                             profiles=list(load_profiles()))
+    return state["expectations"]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Refuse a bad expectations file before anything runs."""
+    if any("chaos" in getattr(item, "fixturenames", ()) for item in items):
+        from chaos.judgement.expectations import ExpectationError
+
+        try:
+            _expectations(config)
+        except ExpectationError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 @pytest.fixture

@@ -68,11 +68,11 @@ class ProcessServer(Server):
         if self.is_alive():
             raise InfraError(f"{self.name} is already running (pid {self.proc.pid})")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(self.ready, LogLine):
-            self.ready.arm()
         with open(self.log_path, "ab") as log:
             log.write(f"\n=== taskchaos: starting {self.name}: {' '.join(self.argv)} ===\n".encode())
             log.flush()
+            if isinstance(self.ready, LogLine):
+                self.ready.arm()  # after our own header, which must never count as the server's word
             try:
                 self.proc = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
                                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

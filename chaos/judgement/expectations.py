@@ -20,11 +20,24 @@ class ExpectationError(ValueError):
     pass
 
 
-def _line_of(text: str, needle: str) -> int:
-    for number, line in enumerate(text.splitlines(), 1):
-        if needle in line:
+def _line_of(text: str, claim: str, fault: str | None = None, key: str | None = None) -> int:
+    """The line that defines ``[claim.fault]`` (or, with ``key``, the key inside that table)."""
+    lines = text.splitlines()
+    header = None
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if stripped.startswith(f"[{claim}.") and (fault is None or stripped.startswith(f"[{claim}.{fault}]")):
+            header = number
+            break
+    if header is None or key is None:
+        return header or 0
+    for number in range(header + 1, len(lines) + 1):
+        stripped = lines[number - 1].strip()
+        if stripped.startswith("["):
+            break
+        if stripped.split("=", 1)[0].strip() == key:
             return number
-    return 0
+    return header
 
 
 class Expectations:
@@ -38,26 +51,31 @@ class Expectations:
         self._validate(text, claims, faults, profiles)
 
     def _validate(self, text, claims, faults, profiles) -> None:
-        def fail(msg: str, needle: str):
-            raise ExpectationError(f"{self.path}:{_line_of(text, needle)}: {msg}")
+        def fail(msg: str, *where):
+            raise ExpectationError(f"{self.path}:{_line_of(text, *where)}: {msg}")
 
         for claim, by_fault in self.data.items():
             if claims is not None and claim not in claims:
                 fail(f"unknown claim {claim!r} (known: {', '.join(claims)})", claim)
+            if not isinstance(by_fault, dict):
+                fail(f"{claim!r} must be a table of faults, like [{claim}.kill-worker]", claim)
             for fault, by_profile in by_fault.items():
                 if faults is not None and fault not in faults:
-                    fail(f"unknown fault {fault!r} (known: {', '.join(faults)})", fault)
+                    fail(f"unknown fault {fault!r} (known: {', '.join(faults)})", claim, fault)
+                if not isinstance(by_profile, dict):
+                    fail(f"[{claim}.{fault}] must be a table of profiles", claim, fault)
                 for profile, value in by_profile.items():
                     if profiles is not None and profile not in profiles:
-                        fail(f"unknown profile {profile!r} (known: {', '.join(profiles)})", profile)
-                    values = value.values() if isinstance(value, dict) else [value]
+                        fail(f"unknown profile {profile!r} (known: {', '.join(profiles)})", claim, fault, profile)
                     if isinstance(value, dict):
                         for mode in value:
                             if mode not in PERSISTENCE_MODES:
-                                fail(f"unknown persistence mode {mode!r} for {profile}", mode)
-                    for v in values:
+                                fail(f"unknown persistence mode {mode!r} for {profile} (known: "
+                                     f"{', '.join(PERSISTENCE_MODES)})", claim, fault, profile)
+                    for v in (value.values() if isinstance(value, dict) else [value]):
                         if v not in VERDICTS:
-                            fail(f"{claim}.{fault}.{profile}: unknown verdict {v!r} (one of {', '.join(VERDICTS)})", profile)
+                            fail(f"unknown verdict {v!r} for {claim}.{fault}.{profile} (one of {', '.join(VERDICTS)})",
+                                 claim, fault, profile)
 
     def expected(self, claim: str, fault: str, profile: str, persistence: str) -> str | None:
         value = self.data.get(claim, {}).get(fault, {}).get(profile)

@@ -1,0 +1,59 @@
+"""The expectations file: the real one is valid and complete; bad ones fail with file and line."""
+
+import pytest
+
+from chaos.judgement.claims import CLAIMS
+from chaos.judgement.expectations import EXPECTATIONS_FILE, Expectations, ExpectationError
+from chaos.nemesis import FAULTS
+from chaos.profile import PERSISTENCE_MODES, load_profiles
+
+KNOWN = {"claims": list(CLAIMS), "faults": ["none", *FAULTS], "profiles": list(load_profiles())}
+
+
+def test_repository_expectations_are_valid():
+    Expectations(EXPECTATIONS_FILE, **KNOWN)
+
+
+def test_every_redis_cell_names_every_persistence_mode():
+    e = Expectations(EXPECTATIONS_FILE, **KNOWN)
+    for fault in ("restart-redis", "kill-redis"):
+        for profile in load_profiles():
+            if profile == "bgtasks":
+                continue
+            for mode in PERSISTENCE_MODES:
+                assert e.expected("persistence", fault, profile, mode) is not None, (fault, profile, mode)
+
+
+def write(tmp_path, text):
+    path = tmp_path / "expectations.toml"
+    path.write_text(text)
+    return path
+
+
+def test_malformed_toml_names_the_file(tmp_path):
+    path = write(tmp_path, "[persistence.kill-worker\nbgtasks = 'holds'\n")
+    with pytest.raises(ExpectationError, match=f"{path}: malformed TOML"):
+        Expectations(path, **KNOWN)
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ('[persistence.kill-worker]\nbgtasks = "holds"\n\n[speed.kill-worker]\nbgtasks = "holds"\n', 4, "unknown claim 'speed'"),
+    ('[persistence.kill-worker]\nbgtask = "holds"\n', 2, "unknown profile 'bgtask'"),
+    ('[persistence.unplug]\nbgtasks = "holds"\n', 1, "unknown fault 'unplug'"),
+    ('[persistence.kill-worker]\nbgtasks = "fine"\n', 2, "unknown verdict 'fine'"),
+    ('[persistence.kill-redis]\nrq-default = { fsync = "holds" }\n', 2, "unknown persistence mode 'fsync'"),
+])
+def test_bad_entries_name_file_and_line(tmp_path, text, line, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ExpectationError, match=f"{path}:{line}: {message}"):
+        Expectations(path, **KNOWN)
+
+
+def test_lookup_by_persistence_mode(tmp_path):
+    path = write(tmp_path, '[persistence.kill-redis]\nrq-default = { none = "violated", rdb = "holds" }\n'
+                           '[persistence.kill-worker]\nrq-default = "violated"\n')
+    e = Expectations(path, **KNOWN)
+    assert e.expected("persistence", "kill-redis", "rq-default", "none") == "violated"
+    assert e.expected("persistence", "kill-redis", "rq-default", "rdb") == "holds"
+    assert e.expected("persistence", "kill-redis", "rq-default", "aof-always") is None
+    assert e.expected("persistence", "kill-worker", "rq-default", "aof-always") == "violated"

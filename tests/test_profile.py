@@ -1,0 +1,67 @@
+"""Profiles are data: they load, name their settings, and their drain windows cover the backend's
+own recovery settings."""
+
+import pytest
+
+from chaos.profile import PERSISTENCE_MODES, ProfileError, get_profile, load_profiles
+from chaos.quiesce import SLACK_S, drain_deadline_s
+from chaos.records.taskspec import TaskSpec
+from chaos.scenario.model import Scenario
+
+EXPECTED_PROFILES = {"bgtasks", "celery-default", "celery-acks-late", "celery-acks-late-reject", "rq-default", "rq-retry"}
+
+
+def test_the_six_profiles_exist():
+    assert set(load_profiles()) == EXPECTED_PROFILES
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_PROFILES))
+def test_every_profile_sets_redis_client_settings_explicitly(name):
+    client = load_profiles()[name].redis_client
+    assert {"socket_timeout_s", "socket_connect_timeout_s", "socket_keepalive", "retry_on_timeout",
+            "health_check_interval_s"} <= set(client)
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(EXPECTED_PROFILES) if n.startswith("celery")])
+def test_celery_recovery_window_covers_visibility_timeout_and_one_sweep(name):
+    s = load_profiles()[name].settings
+    sweep = s["unacked_restore_interval_s"] * s["unacked_restore_throttle"]
+    assert s["recovery_window_s"] >= s["visibility_timeout_s"] + sweep
+
+
+def test_celery_acks_profiles_differ_only_where_named():
+    p = load_profiles()
+    assert p["celery-default"].settings["acks_late"] is False
+    assert p["celery-acks-late"].settings["acks_late"] is True
+    assert p["celery-acks-late"].settings["reject_on_worker_lost"] is False
+    assert p["celery-acks-late-reject"].settings["reject_on_worker_lost"] is True
+
+
+@pytest.mark.parametrize("mode", PERSISTENCE_MODES)
+def test_every_profile_combines_with_every_persistence_mode(mode):
+    assert get_profile(f"rq-default@{mode}").id == f"rq-default@{mode}"
+
+
+def test_unknown_profile_and_mode_are_clear_errors():
+    with pytest.raises(ProfileError, match="unknown profile 'nope'; known profiles: bgtasks"):
+        get_profile("nope")
+    with pytest.raises(ProfileError, match="unknown Redis persistence mode 'fsync'"):
+        get_profile("rq-default@fsync")
+
+
+def test_malformed_profiles_file_names_the_file(tmp_path):
+    bad = tmp_path / "profiles.toml"
+    bad.write_text("[profiles.x\nbackend = 1\n")
+    with pytest.raises(ProfileError, match=str(bad)):
+        load_profiles(bad)
+
+
+def test_drain_deadline_grows_with_durations_retries_and_recovery():
+    celery = get_profile("celery-default")
+    one = Scenario("s", (TaskSpec(key="a", duration_s=1.0),))
+    failing = Scenario("s", (TaskSpec(key="a", duration_s=1.0, fail_times=2),))
+    assert drain_deadline_s(celery, one) == pytest.approx(SLACK_S + celery.recovery_window_s + 1.0)
+    assert drain_deadline_s(celery, failing) == pytest.approx(
+        SLACK_S + celery.recovery_window_s + 3 * 1.0 + 2 * celery.retry_countdown_s)
+    # a backend without retries gets no time for attempts it will never make
+    assert drain_deadline_s(get_profile("rq-default"), failing) == pytest.approx(SLACK_S + 1.0)
