@@ -19,7 +19,7 @@ class TaskSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")
     duration_s: float = Field(default=0.0, ge=0, le=300)
     fail_times: int = Field(default=0, ge=0, le=20, description="fail transiently on the first N attempts")
     crash_times: int = Field(
