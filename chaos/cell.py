@@ -17,7 +17,7 @@ from chaos.infra.deployment import Deployment
 from chaos.judgement.checker import CheckResult, check
 from chaos.judgement.claims import CLAIMS
 from chaos.judgement.verdict import Verdict, decide
-from chaos.nemesis import FAULTS
+from chaos.nemesis import FAULTS, PHASES
 from chaos.profile import Profile, get_profile
 from chaos.records.ledger import read_ledger
 from chaos.runner import RunError, run_scenario
@@ -27,16 +27,30 @@ from chaos.scenario.model import Scenario
 NO_FAULT = "none"
 
 
+def parse_fault(label: str) -> tuple[str, str]:
+    """A cell's fault label → (fault name, phase): ``kill-worker`` → (kill-worker, run);
+    ``latency-submit`` → (latency, submit). ``none`` → (none, run)."""
+    for phase in PHASES:
+        base = label.removesuffix(f"-{phase}")
+        if base != label and base in FAULTS and FAULTS[base].window_s:
+            return base, phase
+    if label in FAULTS and FAULTS[label].window_s:
+        raise RunError(f"fault {label!r} lasts a window: name its phase, {label}-submit or {label}-run")
+    return label, "run"
+
+
 def workload_for(claim: str, fault: str, budget: str) -> Scenario:
     if claim == "persistence":
-        return workloads.persistence(fault, budget)
+        name, phase = parse_fault(fault)
+        return workloads.persistence(name, budget, phase)
     if claim == "retry":
         return workloads.retry(budget)
     raise RunError(f"no workload for claim {claim!r}")
 
 
-def cell_slug(claim: str, fault: str, profile: Profile) -> str:
-    return re.sub(r"[^A-Za-z0-9_.@-]", "_", f"{claim}-{fault}-{profile.id}")
+def cell_slug(claim: str, fault: str, profile: Profile, infra: str) -> str:
+    suffix = "" if infra == "process" else f"-{infra}"
+    return re.sub(r"[^A-Za-z0-9_.@-]", "_", f"{claim}-{fault}-{profile.id}{suffix}")
 
 
 @dataclass
@@ -54,10 +68,11 @@ class CellRun:
 def not_applicable(fault: str, profile: Profile) -> str | None:
     if fault == NO_FAULT:
         return None
-    if fault not in FAULTS:
+    name, _ = parse_fault(fault)
+    if name not in FAULTS:
         raise RunError(f"unknown fault {fault!r}; known: {NO_FAULT}, {', '.join(FAULTS)}")
-    if FAULTS[fault].role == "redis" and not profile.uses_redis:
-        return f"{profile.name} uses no Redis, so {fault} cannot touch it"
+    if FAULTS[name].role in ("redis", "redis-network") and not profile.uses_redis:
+        return f"{profile.name} uses no Redis, so {name} cannot touch it"
     return None
 
 
@@ -67,7 +82,7 @@ def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: s
         raise RunError(f"unknown claim {claim!r}; known: {', '.join(CLAIMS)}")
     profile = get_profile(profile_spec)
     scenario = scenario or workload_for(claim, fault, budget)
-    directory = Path(run_dir) / "cells" / cell_slug(claim, fault, profile)
+    directory = Path(run_dir) / "cells" / cell_slug(claim, fault, profile, infra)
     started = time.monotonic()
     driver = get_driver(infra)
     deployment = Deployment(profile, driver, directory)
@@ -80,10 +95,11 @@ def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: s
     result = check(list(scenario.tasks), record.history, read_ledger(deployment.ledger_dir))
     claim_result = CLAIMS[claim].judge(list(scenario.tasks), result, profile)
     verdict = Verdict(claim=claim, fault=fault, profile=profile.name, persistence=profile.persistence,
-                      backend=profile.backend, verdict=decide(claim_result, profile.backend), result=claim_result,
+                      backend=profile.backend, infra=infra, verdict=decide(claim_result, profile.backend), result=claim_result,
                       evidence={"scenario": str(directory / "scenario.json"), "directory": str(directory),
                                 "quiesce": record.quiesce.to_json(), "faults": record.history.faults(),
-                                "replay": f"taskchaos replay {directory / 'scenario.json'} --profile {profile.id} --claim {claim} --fault {fault}"})
+                                "replay": f"taskchaos replay {directory / 'scenario.json'} --profile {profile.id} --claim {claim} "
+                                          f"--fault {fault} --infra {infra}"})
     cell = CellRun(verdict, result, directory, time.monotonic() - started)
     (directory / "cell.json").write_text(json.dumps(cell.to_json(), indent=2, default=str))
     return cell

@@ -5,6 +5,7 @@
   taskchaos replay SCENARIO --profile P --claim C --fault F replay a scenario file against a profile
   taskchaos table RUN_DIR                                    the verdict table of a stored run
   taskchaos expectations RUN_DIR                             a stored run's verdicts as expectations TOML
+  taskchaos images build [--force|--pull]                    the Redis image for --infra docker
 """
 
 from __future__ import annotations
@@ -139,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     table.add_argument("run_dir")
     exp = sub.add_parser("expectations", help="print a stored run's verdicts as expectations TOML")
     exp.add_argument("run_dir")
+    images = sub.add_parser("images", help="container images for the docker infra driver")
+    images_sub = images.add_subparsers(dest="images_command", required=True)
+    build = images_sub.add_parser("build", help="build taskchaos/redis:local from this host's redis-server")
+    build.add_argument("--force", action="store_true", help="rebuild even when it is current")
+    build.add_argument("--pull", action="store_true", help="resolve TASKCHAOS_REDIS_IMAGE as the driver does")
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "run":
         parser.error(f"unrecognised arguments: {' '.join(extra)}")
@@ -150,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args, extra)
+        if args.command == "images":
+            from chaos.infra.images import cmd_images_build
+
+            return cmd_images_build(args)
         return {"cell": cmd_cell, "replay": cmd_replay, "table": cmd_table, "expectations": cmd_expectations}[args.command](args)
     except (InfraError, ProfileError, RunError) as exc:
         print(f"taskchaos: {exc}", file=sys.stderr)
@@ -158,9 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         print("taskchaos: interrupted; every server this run started has been stopped", file=sys.stderr)
         return 130
     finally:
-        from chaos.infra.process import stop_all
+        from chaos.infra import stop_everything
 
-        stop_all()
+        stop_everything()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ the verdict table and report.json at the end of the run.
 
 Imports nothing heavy at load time: the harness is imported inside the hooks that need it.
 
-Options: ``--chaos-budget quick|standard|deep`` (default quick), ``--infra process``,
+Options: ``--chaos-budget quick|standard|deep`` (default quick), ``--infra process|docker``,
 ``--chaos-reports DIR`` (default ./reports).
 """
 
@@ -39,6 +39,7 @@ def pytest_configure(config):
     else:
         run_id, started = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}", time.time()
     config.stash[_STATE] = {"run_id": run_id, "started": started, "run_dir": None}
+    os.environ.setdefault("TASKCHAOS_RUN_ID", run_id)  # the docker driver labels containers with it
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(), "taskchaos-xdist")
 
@@ -76,26 +77,33 @@ class ChaosFixture:
         self.request = request
         self.config = request.config
 
-    def check(self, claim: str, fault: str, profile_spec: str):
+    def check(self, claim: str, fault: str, profile_spec: str, *, infra: str | None = None):
+        """``infra``: the driver for this cell (default: ``--infra``)."""
         from chaos.cell import not_applicable, run_cell
+        from chaos.infra import unavailable
         from chaos.profile import get_profile
 
+        infra = infra or self.config.getoption("--infra")
         profile = get_profile(profile_spec)
         reason = not_applicable(fault, profile)
         if reason:
             pytest.skip(reason)
+        reason = unavailable(infra)
+        if reason:
+            pytest.skip(f"--infra {infra} cannot run here: {reason}. Start a daemon with `.ci/docker-daemon.sh start` "
+                        f"(as root: installs docker.io if needed)")
         expected = _expectations(self.config).expected(claim, fault, profile.name, profile.persistence)
         if expected not in (None, "holds"):
             self.request.node.add_marker(pytest.mark.xfail(strict=True, reason=f"expectations.toml: {expected}"))
         run_dir = _run_dir(self.config)
         try:
             cell = run_cell(claim, fault, profile_spec, budget=self.config.getoption("--chaos-budget"),
-                            infra=self.config.getoption("--infra"), run_dir=run_dir)
+                            infra=infra, run_dir=run_dir)
         except Exception as exc:
             errors = run_dir / "errors"
             errors.mkdir(exist_ok=True)
-            (errors / f"{claim}-{fault}-{profile.id}.json").write_text(json.dumps(
-                {"cell": f"{claim}/{fault}/{profile.id}", "error": f"{type(exc).__name__}: {exc}"}))
+            (errors / f"{claim}-{fault}-{profile.id}-{infra}.json").write_text(json.dumps(
+                {"cell": f"{claim}/{fault}/{profile.id} [{infra}]", "error": f"{type(exc).__name__}: {exc}"}))
             raise
         data = cell.to_json()
         data["expected"] = expected
@@ -119,11 +127,11 @@ def _expectations(config):
     if "expectations" not in state:
         from chaos.judgement.claims import CLAIMS
         from chaos.judgement.expectations import EXPECTATIONS_FILE, Expectations
-        from chaos.nemesis import FAULTS
+        from chaos.nemesis import fault_labels
         from chaos.profile import load_profiles
 
         path = config.getoption("--chaos-expectations") or EXPECTATIONS_FILE
-        state["expectations"] = Expectations(Path(path), claims=list(CLAIMS), faults=["none", *FAULTS],
+        state["expectations"] = Expectations(Path(path), claims=list(CLAIMS), faults=["none", *fault_labels()],
                                              profiles=list(load_profiles()))
     return state["expectations"]
 
@@ -149,15 +157,15 @@ def _collect(run_dir: Path) -> tuple[list[dict], list[dict]]:
     cells = [json.loads(p.read_text()) for p in sorted(run_dir.glob("cells/*/cell.json"))]
     errors = [json.loads(p.read_text()) for p in sorted(run_dir.glob("errors/*.json"))]
     from chaos.judgement.claims import CLAIMS
-    from chaos.nemesis import FAULTS
+    from chaos.nemesis import fault_labels
     from chaos.profile import PERSISTENCE_MODES, load_profiles
 
-    claims, faults, modes, profiles = list(CLAIMS), ["none", *FAULTS], list(PERSISTENCE_MODES), list(load_profiles())
+    claims, faults, modes, profiles = list(CLAIMS), ["none", *fault_labels()], list(PERSISTENCE_MODES), list(load_profiles())
 
     def key(cell):
         v = cell["verdict"]
         return (claims.index(v["claim"]), faults.index(v["fault"]), modes.index(v["persistence"]),
-                profiles.index(v["profile"]))
+                v.get("infra", "process") != "process", profiles.index(v["profile"]))
 
     cells.sort(key=key)
     return cells, errors
@@ -191,6 +199,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    from chaos.infra.process import stop_all
+    from chaos.infra import stop_everything
 
-    stop_all()
+    stop_everything()

@@ -34,11 +34,13 @@ class Verdict:
     backend: str
     verdict: str
     result: ClaimResult
+    infra: str = "process"
     evidence: dict = field(default_factory=dict)
 
     @property
     def cell(self) -> str:
-        return f"{self.claim}/{self.fault}/{self.profile}@{self.persistence}"
+        suffix = "" if self.infra == "process" else f" [{self.infra}]"
+        return f"{self.claim}/{self.fault}/{self.profile}@{self.persistence}{suffix}"
 
     @property
     def short(self) -> str:
@@ -49,7 +51,7 @@ class Verdict:
 
     def to_json(self) -> dict:
         return {"cell": self.cell, "claim": self.claim, "fault": self.fault, "profile": self.profile,
-                "persistence": self.persistence, "backend": self.backend, "verdict": self.verdict,
+                "persistence": self.persistence, "backend": self.backend, "infra": self.infra, "verdict": self.verdict,
                 "short": self.short, "result": self.result.to_json(), "evidence": self.evidence}
 
 

@@ -10,11 +10,15 @@ class KillRedis(Fault):
 
     def strike(self, deployment, trigger) -> dict:
         redis = deployment.server("redis")
-        pid = redis.describe()["pid"]
+        where = redis.describe()
+        pid = where["pid"]
         redis.kill()
-        return {"server": "redis", "signal": "SIGKILL", "pid": pid, "persistence": deployment.profile.persistence}
+        return {"server": "redis", "signal": "SIGKILL", "pid": pid, "persistence": deployment.profile.persistence,
+                "driver": where["driver"], "container": where.get("container")}
 
     def heal(self, deployment) -> dict:
         redis = deployment.server("redis")
         redis.start()
-        return {"server": "redis", "action": "start", "pid": redis.describe()["pid"]}
+        where = redis.describe()
+        return {"server": "redis", "action": "start", "pid": where["pid"], "driver": where["driver"],
+                "container": where.get("container")}

@@ -14,8 +14,10 @@ def verdict_table(verdicts: list[dict]) -> str:
         row = f"{v['claim']} / {v['fault']}"
         if v["fault"] in ("restart-redis", "kill-redis"):
             row += f" [{v['persistence']}]"
+        if v.get("infra", "process") != "process":
+            row += f" ({v['infra']})"
         rows.setdefault(row, {})[v["profile"]] = v["short"]
-    header = ["claim / fault [redis persistence]", *profiles]
+    header = ["claim / fault [redis persistence] (infra)", *profiles]
     body = [[row, *(cells.get(p, "—") for p in profiles)] for row, cells in rows.items()]
     widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
     fmt = lambda line: " | ".join(str(c).ljust(w) for c, w in zip(line, widths))  # noqa: E731
@@ -31,5 +33,6 @@ def outcome_summary(cells: list[dict]) -> str:
         counts = cell["check"]["counts"]
         v = cell["verdict"]
         shown = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
-        lines.append(f"{v['profile']}@{v['persistence']} {v['claim']}/{v['fault']}: {shown}")
+        infra = "" if v.get("infra", "process") == "process" else f" ({v['infra']})"
+        lines.append(f"{v['profile']}@{v['persistence']} {v['claim']}/{v['fault']}{infra}: {shown}")
     return "\n".join(lines)

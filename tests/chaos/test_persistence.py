@@ -18,8 +18,10 @@ def test_persistence_under_executor_faults(chaos, fault, profile):
 
 
 @pytest.mark.chaos
+@pytest.mark.parametrize("infra", ["process", "docker"])
 @pytest.mark.parametrize("persistence", PERSISTENCE_MODES)
 @pytest.mark.parametrize("profile", PROFILES)
 @pytest.mark.parametrize("fault", ["restart-redis", "kill-redis"])
-def test_persistence_under_redis_faults(chaos, fault, profile, persistence):
-    chaos.check("persistence", fault, f"{profile}@{persistence}")
+def test_persistence_under_redis_faults(chaos, fault, profile, persistence, infra):
+    """Redis faults under both infra drivers: the same cell must give the same verdict."""
+    chaos.check("persistence", fault, f"{profile}@{persistence}", infra=infra)
