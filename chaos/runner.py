@@ -18,7 +18,7 @@ from chaos.infra.deployment import Deployment
 from chaos.nemesis import FAULTS
 from chaos.quiesce import QuiesceReport, quiesce
 from chaos.records.history import History
-from chaos.records.ledger import LedgerRecord, read_ledger
+from chaos.records.ledger import LedgerRecord, read_ledger, release
 from chaos.scenario.model import Scenario
 
 TRIGGER_DEADLINE_S = 30.0
@@ -53,25 +53,60 @@ def wait_for_event(ledger_dir: Path, key: str, event: str, deadline_s: float) ->
     return None
 
 
-def _inject(deployment: Deployment, history: History, fault_event) -> float:
+def _fault(deployment: Deployment, fault_event):
     fault = FAULTS.get(fault_event.fault)
     if fault is None:
         raise RunError(f"unknown fault {fault_event.fault!r}; known: {', '.join(FAULTS)}")
     reason = fault.not_applicable(deployment)
     if reason:
         raise RunError(f"fault {fault.name} does not apply to {deployment.profile.id}: {reason}")
-    trigger = wait_for_event(deployment.ledger_dir, fault_event.at_key, fault_event.at_event, TRIGGER_DEADLINE_S)
-    if trigger is None:
-        raise RunError(f"fault {fault.name}: task {fault_event.at_key} never reached {fault_event.at_event!r} within "
-                       f"{TRIGGER_DEADLINE_S:.0f} s, so the fault was not injected; see the logs in {deployment.logs_dir}")
+    return fault
+
+
+def _strike(deployment: Deployment, history: History, fault_event, trigger: LedgerRecord | None):
+    fault = _fault(deployment, fault_event)
     fault_id = uuid.uuid4().hex[:8]
-    history.add("fault", "start", fault_event.at_key, id=fault_id, name=fault.name, role=fault.role,
-                trigger={"key": trigger.key, "event": trigger.event, "attempt": trigger.attempt, "pid": trigger.pid})
+    trig = {"key": trigger.key, "event": trigger.event, "attempt": trigger.attempt, "pid": trigger.pid} if trigger \
+        else {"event": fault_event.at_event}
+    history.add("fault", "start", fault_event.at_key, id=fault_id, name=fault.name, role=fault.role, trigger=trig,
+                window_s=fault.window_s)
+    start = time.monotonic()
     evidence = fault.strike(deployment, trigger)
     history.add("fault", "note", fault_event.at_key, id=fault_id, name=fault.name, struck=evidence)
+    return fault, fault_id, start
+
+
+def _heal(deployment: Deployment, history: History, fault, fault_id: str, fault_event) -> float:
     healed = fault.heal(deployment)
-    end = history.add("fault", "end", fault_event.at_key, id=fault_id, name=fault.name, healed=healed)
-    return end.mono
+    return history.add("fault", "end", fault_event.at_key, id=fault_id, name=fault.name, healed=healed).mono
+
+
+def _wait_window(fault, start: float) -> None:
+    """A fault with a window lasts that long: this wait *is* the fault's duration, not a readiness guess."""
+    remaining = start + fault.window_s - time.monotonic()
+    if remaining > 0:
+        time.sleep(remaining)
+
+
+def _trigger(deployment: Deployment, fault_event) -> LedgerRecord:
+    trigger = wait_for_event(deployment.ledger_dir, fault_event.at_key, fault_event.at_event, TRIGGER_DEADLINE_S)
+    if trigger is None:
+        raise RunError(f"fault {fault_event.fault}: task {fault_event.at_key} never reached {fault_event.at_event!r} "
+                       f"within {TRIGGER_DEADLINE_S:.0f} s, so the fault was not injected; see the logs in "
+                       f"{deployment.logs_dir}")
+    return trigger
+
+
+def _during_run(deployment: Deployment, history: History, fault_event) -> float:
+    """Strike when the task reaches its lifecycle point. A fault with a window then lets the held task
+    go on and keeps hurting until it has returned (so its acknowledgement and result cross the fault)
+    and the window has passed; an instantaneous fault heals at once and the task stays held."""
+    fault, fault_id, start = _strike(deployment, history, fault_event, _trigger(deployment, fault_event))
+    if fault.window_s:
+        release(deployment.ledger_dir, fault_event.at_key)
+        wait_for_event(deployment.ledger_dir, fault_event.at_key, "returned", fault.window_s)
+        _wait_window(fault, start)
+    return _heal(deployment, history, fault, fault_id, fault_event)
 
 
 def run_scenario(deployment: Deployment, scenario: Scenario, directory: Path) -> RunRecord:
@@ -80,11 +115,20 @@ def run_scenario(deployment: Deployment, scenario: Scenario, directory: Path) ->
     client = TargetClient(deployment.app_url, history)
     try:
         history.add("phase", "start", name="workload", scenario=scenario.name, profile=deployment.profile.id)
+        in_submission = {f.at_key: f for f in scenario.faults if f.phase == "submit"}
+        struck = []
         for spec in scenario.tasks:
             client.submit(spec)
+            if spec.key in in_submission:  # the tasks after this one are submitted inside the fault
+                event = in_submission[spec.key]
+                struck.append((*_strike(deployment, history, event, _trigger(deployment, event)), event))
         last_fault_end = None
+        for fault, fault_id, start, fault_event in struck:
+            _wait_window(fault, start)
+            last_fault_end = _heal(deployment, history, fault, fault_id, fault_event)
         for fault_event in scenario.faults:
-            last_fault_end = _inject(deployment, history, fault_event)
+            if fault_event.phase == "run":
+                last_fault_end = _during_run(deployment, history, fault_event)
         report = quiesce(deployment, client, history, scenario, last_fault_end)
         record = RunRecord(scenario, deployment.describe(), history, report, directory)
         record.save()

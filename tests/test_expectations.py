@@ -4,10 +4,10 @@ import pytest
 
 from chaos.judgement.claims import CLAIMS
 from chaos.judgement.expectations import EXPECTATIONS_FILE, Expectations, ExpectationError
-from chaos.nemesis import FAULTS
+from chaos.nemesis import fault_labels
 from chaos.profile import PERSISTENCE_MODES, load_profiles
 
-KNOWN = {"claims": list(CLAIMS), "faults": ["none", *FAULTS], "profiles": list(load_profiles())}
+KNOWN = {"claims": list(CLAIMS), "faults": ["none", *fault_labels()], "profiles": list(load_profiles())}
 
 
 def test_repository_expectations_are_valid():

@@ -15,6 +15,7 @@ from pathlib import Path
 from chaos.infra.base import InfraDriver, InfraError, Server
 from chaos.infra.ports import free_port
 from chaos.infra.readiness import HttpHealth, LogLine
+from chaos.infra.redis_proxy import RedisProxy
 from chaos.profile import Profile
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -25,16 +26,19 @@ class Deployment:
     def __init__(self, profile: Profile, driver: InfraDriver, directory: Path):
         self.profile = profile
         self.driver = driver
-        self.dir = Path(directory)
+        self.dir = Path(directory).resolve()
         self.ledger_dir = self.dir / "ledger"
         self.logs_dir = self.dir / "logs"
         self.ledger_dir.mkdir(parents=True, exist_ok=True)
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         self.servers: dict[str, Server] = {}
-        self.redis_url: str | None = None
+        self.redis_url: str | None = None  # what every Redis client uses: the proxy
+        self.toxiproxy: RedisProxy | None = None
         if profile.uses_redis:
             port = free_port()
-            self.redis_url = f"redis://127.0.0.1:{port}"
+            self.toxiproxy = RedisProxy(listen_port=free_port(), upstream_port=port,
+                                        log_path=self.logs_dir / "toxiproxy.log")
+            self.redis_url = f"redis://127.0.0.1:{self.toxiproxy.listen_port}"
             self.servers["redis"] = driver.redis(name="redis", port=port, persistence=profile.persistence,
                                                  workdir=self.dir / "redis", log_path=self.logs_dir / "redis.log")
         worker_argv = self._worker_argv()
@@ -86,6 +90,8 @@ class Deployment:
     # -- lifecycle -----------------------------------------------------------------------------
     def up(self) -> None:
         try:
+            if self.toxiproxy:
+                self.toxiproxy.start()
             for server in self.servers.values():
                 server.start()
         except BaseException:
@@ -98,10 +104,12 @@ class Deployment:
                 server.stop()
             except InfraError:
                 server.kill()
+        if self.toxiproxy:
+            self.toxiproxy.stop()
 
     def heal(self) -> list[str]:
         """Resume what is paused and start what is dead, Redis first. Returns what it did."""
-        actions = []
+        actions = self.toxiproxy.heal() if self.toxiproxy else []
         for name, server in self.servers.items():
             if server.is_paused():
                 server.resume()
@@ -126,7 +134,8 @@ class Deployment:
 
     def describe(self) -> dict:
         return {"profile": self.profile.describe(), "driver": self.driver.name, "app_url": self.app_url,
-                "redis_url": self.redis_url, "servers": {n: s.describe() for n, s in self.servers.items()}}
+                "redis_url": self.redis_url, "servers": {n: s.describe() for n, s in self.servers.items()},
+                "toxiproxy": self.toxiproxy.describe() if self.toxiproxy else None}
 
     def __enter__(self) -> "Deployment":
         self.up()

@@ -3,12 +3,33 @@
 A fault strikes a deployment when its trigger (a ledger event of one task) is seen, then heals.
 """
 
+from chaos.nemesis.bandwidth import Bandwidth
 from chaos.nemesis.base import Fault
 from chaos.nemesis.kill_child import KillChild
 from chaos.nemesis.kill_redis import KillRedis
 from chaos.nemesis.kill_worker import KillWorker
+from chaos.nemesis.latency import Latency
+from chaos.nemesis.limit_data import LimitData
+from chaos.nemesis.redis_down import RedisDown
+from chaos.nemesis.reset_peer import ResetPeer
 from chaos.nemesis.restart_redis import RestartRedis
+from chaos.nemesis.timeout import Timeout
 
-FAULTS: dict[str, Fault] = {f.name: f for f in (KillWorker(), KillChild(), RestartRedis(), KillRedis())}
+FAULTS: dict[str, Fault] = {f.name: f for f in (
+    KillWorker(), KillChild(), RestartRedis(), KillRedis(),
+    RedisDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(),
+)}
+# Network faults hit in one of two phases; a cell names the phase: "<fault>-submit" (the whole
+# workload is submitted inside the window) or "<fault>-run" (the window opens when the held task is
+# running and lasts until it has returned, so its acknowledgement and result cross the fault).
+PHASES = ("submit", "run")
 
-__all__ = ["FAULTS", "Fault"]
+__all__ = ["FAULTS", "PHASES", "Fault", "fault_labels"]
+
+
+def fault_labels() -> list[str]:
+    """Every fault as a cell names it: instantaneous faults by name, windowed ones with a phase."""
+    labels = []
+    for name, fault in FAULTS.items():
+        labels += [f"{name}-{phase}" for phase in PHASES] if fault.window_s else [name]
+    return labels

@@ -11,7 +11,8 @@ from chaos.records.ledger import LedgerRecord
 class Fault(abc.ABC):
     name: str
     description: str
-    role: str  # the server it hurts: "executor" (worker, or app for BackgroundTasks) or "redis"
+    role: str  # what it hurts: "executor" (worker, or app for BackgroundTasks), "redis", "redis-network"
+    window_s: float = 0.0  # how long the fault lasts before heal (0: strike and heal at once)
 
     def not_applicable(self, deployment: Deployment) -> str | None:
         """Why this fault means nothing for this deployment (None: it applies)."""

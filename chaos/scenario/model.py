@@ -14,16 +14,22 @@ from pathlib import Path
 from chaos.records.taskspec import TaskSpec
 
 SCENARIO_VERSION = 1
+PHASES = ("run", "submit")
 
 
 @dataclass(frozen=True)
 class FaultEvent:
     fault: str  # a name in chaos.nemesis.FAULTS
     at_key: str  # the task whose lifecycle point triggers the fault
-    at_event: str = "held"  # the ledger event that triggers it
+    at_event: str = "held"  # the ledger event of at_key that triggers it
+    phase: str = "run"  # run | submit (see the module docstring)
+
+    def __post_init__(self):
+        if self.phase not in PHASES:
+            raise ValueError(f"fault phase {self.phase!r}: expected one of {PHASES}")
 
     def to_json(self) -> dict:
-        return {"fault": self.fault, "at_key": self.at_key, "at_event": self.at_event}
+        return {"fault": self.fault, "at_key": self.at_key, "at_event": self.at_event, "phase": self.phase}
 
 
 @dataclass(frozen=True)

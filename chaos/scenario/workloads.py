@@ -14,10 +14,13 @@ BUDGETS = ("quick", "standard", "deep")
 _QUEUED = {"quick": 2, "standard": 4, "deep": 8}
 
 
-def persistence(fault: str, budget: str) -> Scenario:
+def persistence(fault: str, budget: str, phase: str = "run") -> Scenario:
+    """The fault strikes while t0 is held at its start; in phase ``submit`` the other tasks are
+    submitted after that, inside the fault's window."""
     tasks = [TaskSpec(key="t0", duration_s=0.2, hold_at="start")]
     tasks += [TaskSpec(key=f"t{i}", duration_s=0.5) for i in range(1, 1 + _QUEUED[budget])]
-    return Scenario(name=f"persistence-{fault}", tasks=tuple(tasks), faults=(FaultEvent(fault, at_key="t0"),))
+    event = FaultEvent(fault, at_key="t0", at_event="held", phase=phase)
+    return Scenario(name=f"persistence-{fault}-{phase}", tasks=tuple(tasks), faults=(event,))
 
 
 def retry(budget: str) -> Scenario:
