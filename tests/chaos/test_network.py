@@ -1,0 +1,17 @@
+"""Persistence under network faults on every Redis connection (through Toxiproxy), during
+submission and during execution, for every profile that uses Redis."""
+
+import pytest
+
+from chaos.nemesis import FAULTS, fault_labels
+from chaos.profile import load_profiles
+
+NETWORK = [label for label in fault_labels() if label.rsplit("-", 1)[0] in FAULTS
+           and FAULTS[label.rsplit("-", 1)[0]].role == "redis-network"]
+
+
+@pytest.mark.chaos
+@pytest.mark.parametrize("profile", list(load_profiles()))
+@pytest.mark.parametrize("fault", NETWORK)
+def test_persistence_under_network_faults(chaos, fault, profile):
+    chaos.check("persistence", fault, profile)
