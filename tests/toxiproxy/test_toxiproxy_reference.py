@@ -1,6 +1,7 @@
 """Replay the 130 request/response pairs captured from a real Toxiproxy 2.12.0 and compare.
 
-The capture (``/work/shared/reference/toxiproxy-2.12-api.json``, or ``$TOXIPROXY_REFERENCE``)
+The capture (``tests/toxiproxy/reference/toxiproxy-2.12-api.json``, a copy of the project's shared
+reference, or ``$TOXIPROXY_REFERENCE``)
 ran as one sequence against one server; so does this replay, with the few steps the capture did
 not record (deleting throwaway proxies, adding a toxic) put back in. Normalised: request ids and
 dates (only their presence is compared), ports (the capture's fixed ports map to free ports
@@ -22,7 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-REFERENCE = Path(os.environ.get("TOXIPROXY_REFERENCE", "/work/shared/reference/toxiproxy-2.12-api.json"))
+REFERENCE = Path(os.environ.get("TOXIPROXY_REFERENCE",
+                                Path(__file__).with_name("reference") / "toxiproxy-2.12-api.json"))
 
 # Steps the capture did not record, inserted before the case id given as key.
 SETUP_BEFORE = {
