@@ -32,7 +32,7 @@ def test_generated_scenarios_respect_their_bounds(data, fault, crashes):
     assert 1 <= len(scenario.tasks) <= MAX_TASKS
     assert [t.key for t in scenario.tasks] == [f"t{i}" for i in range(len(scenario.tasks))]
     for i, task in enumerate(scenario.tasks):
-        assert task.duration_s in DURATIONS_S and task.duration_s <= 0.5
+        assert task.duration_s in DURATIONS_S and 0 < task.duration_s <= 0.5
         assert 0 <= task.fail_times <= 3
         assert 0 <= task.crash_times <= (1 if crashes else 0)
         assert task.hold_after_finish_s in HOLD_AFTER_FINISH_S

@@ -34,8 +34,10 @@ from chaos.scenario.model import FaultEvent, Scenario
 __all__ = ["BUDGETS", "DATABASE_DIR", "MAX_TASKS", "TRIGGERS", "scenarios", "search_settings"]
 
 MAX_TASKS = 4
-# First entry = the simplest: shrinking moves toward it.
-DURATIONS_S = (0.0, 0.05, 0.1, 0.2, 0.5)
+# First entry = the simplest: shrinking moves toward it. A body always takes at least 0.1 s, so "the
+# next task is submitted while this one runs" is a window of 100 ms, not a race of a few
+# milliseconds that a replay would lose (a first version started at 0 s and shrank to exactly such a race).
+DURATIONS_S = (0.1, 0.2, 0.5)
 PAUSES_S = (0.0, 0.05, 0.1, 0.3)
 HOLD_AFTER_FINISH_S = (0.0, 0.1, 0.3)
 MAX_FAIL_TIMES = 3
@@ -55,8 +57,10 @@ def _task_plan(draw, crashes: bool) -> dict:
     """One task's shape, without its key (keys follow the position, so shrinking keeps them tidy)."""
     return {
         "duration_s": draw(st.sampled_from(DURATIONS_S)),
-        "fail_times": draw(st.integers(0, MAX_FAIL_TIMES)),
-        "crash_times": draw(st.integers(0, MAX_CRASH_TIMES)) if crashes else 0,
+        # mostly well-behaved tasks: a task asking for more failures than the profile allows attempts is
+        # outside the persistence claim, and a scenario made only of those proves nothing
+        "fail_times": draw(st.one_of(st.just(0), st.integers(0, MAX_FAIL_TIMES))),
+        "crash_times": draw(st.one_of(st.just(0), st.integers(0, MAX_CRASH_TIMES))) if crashes else 0,
         "hold_after_finish_s": draw(st.sampled_from(HOLD_AFTER_FINISH_S)),
         # a burst (no pause) half the time: queued work is where acknowledgement bugs show
         "pause_before_s": draw(st.one_of(st.just(0.0), st.sampled_from(PAUSES_S))),
