@@ -60,6 +60,26 @@ class CellRun:
     directory: Path
     duration_s: float
 
+    def outcomes(self) -> dict[str, str]:
+        """Each task's outcome, by key: what a replay must show again."""
+        return {key: o.outcome for key, o in self.check.outcomes.items()}
+
+    def summary_lines(self) -> list[str]:
+        """The verdict, each task's outcome and attempts, the drain, and how to replay (CLI output)."""
+        v = self.verdict
+        lines = [f"{v.cell}: {v.short}"]
+        for key, o in self.check.outcomes.items():
+            attempts = ", ".join(f"#{a.number} pid {a.pid} {a.end or 'cut off'}" for a in o.attempts) or "never ran"
+            status = (o.status or {}).get("state") if (o.status or {}).get("supported", True) else "no status API"
+            lines.append(f"  {key}: {o.outcome:<15} submission={o.submission} status={status} attempts: {attempts}"
+                         + (f" recovery {o.recovery_s}s" if o.recovery_s is not None else ""))
+        q = v.evidence["quiesce"]
+        lines.append(f"  drain: {q['drained_s']} s of a {q['deadline_s']} s deadline"
+                     + (" (timed out)" if q["timed_out"] else ""))
+        lines.append(f"  evidence: {self.directory}")
+        lines.append(f"  replay:   {v.evidence['replay']}")
+        return lines
+
     def to_json(self) -> dict:
         return {"cell": self.verdict.cell, "directory": str(self.directory), "duration_s": round(self.duration_s, 3),
                 "verdict": self.verdict.to_json(), "check": self.check.to_json()}
@@ -77,12 +97,15 @@ def not_applicable(fault: str, profile: Profile) -> str | None:
 
 
 def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: str, run_dir: Path,
-             scenario: Scenario | None = None) -> CellRun:
+             scenario: Scenario | None = None, subdir: str | None = None) -> CellRun:
+    """``subdir``: run inside ``cells/<cell>/<subdir>`` (one directory per example of a search)."""
     if claim not in CLAIMS:
         raise RunError(f"unknown claim {claim!r}; known: {', '.join(CLAIMS)}")
     profile = get_profile(profile_spec)
     scenario = scenario or workload_for(claim, fault, budget)
     directory = Path(run_dir) / "cells" / cell_slug(claim, fault, profile, infra)
+    if subdir:
+        directory = directory / subdir
     started = time.monotonic()
     driver = get_driver(infra)
     deployment = Deployment(profile, driver, directory)

@@ -3,6 +3,9 @@
   taskchaos run [--budget B] [--infra I] [PYTEST ARGS...]   the chaos pass, ending with the verdict table
   taskchaos cell CLAIM FAULT PROFILE [--budget B]           one cell, outcomes printed
   taskchaos replay SCENARIO --profile P --claim C --fault F replay a scenario file against a profile
+  taskchaos explore CLAIM FAULT PROFILE [--budget B] [--seed N]
+                                                             search generated scenarios for a violation,
+                                                             shrink it, write minimal-scenario.json
   taskchaos table RUN_DIR                                    the verdict table of a stored run
   taskchaos expectations RUN_DIR                             a stored run's verdicts as expectations TOML
   taskchaos images build [--force|--pull]                    the Redis image for --infra docker
@@ -40,17 +43,7 @@ def cmd_run(args, extra: list[str]) -> int:
 
 
 def _print_cell(cell) -> None:
-    v = cell.verdict
-    print(f"{v.cell}: {v.short}")
-    for key, o in cell.check.outcomes.items():
-        attempts = ", ".join(f"#{a.number} pid {a.pid} {a.end or 'cut off'}" for a in o.attempts) or "never ran"
-        status = (o.status or {}).get("state") if (o.status or {}).get("supported", True) else "no status API"
-        print(f"  {key}: {o.outcome:<15} submission={o.submission} status={status} attempts: {attempts}"
-              + (f" recovery {o.recovery_s}s" if o.recovery_s is not None else ""))
-    q = v.evidence["quiesce"]
-    print(f"  drain: {q['drained_s']} s of a {q['deadline_s']} s deadline" + (" (timed out)" if q["timed_out"] else ""))
-    print(f"  evidence: {cell.directory}")
-    print(f"  replay:   {v.evidence['replay']}")
+    print("\n".join(cell.summary_lines()))
 
 
 def _run_dir(args) -> Path:
@@ -78,6 +71,15 @@ def cmd_replay(args) -> int:
                     scenario=scenario)
     _print_cell(cell)
     return 0 if cell.verdict.verdict == "holds" else 1
+
+
+def cmd_explore(args) -> int:
+    from chaos.explore import explore
+
+    run_dir = Path(args.reports) / (time.strftime("%Y%m%d-%H%M%S") + f"-explore-{args.claim}-{args.fault}")
+    result = explore(args.claim, args.fault, args.profile, budget=args.budget, infra=args.infra, run_dir=run_dir,
+                     seed_value=args.seed, shrink_cap_s=args.shrink_cap, max_examples=args.max_examples)
+    return 1 if result.found else 0
 
 
 def _load_report(run_dir: str) -> dict:
@@ -136,6 +138,16 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--claim", required=True)
     replay.add_argument("--fault", required=True)
     replay.add_argument("--infra", default="process")
+    explore = sub.add_parser("explore", help="search generated scenarios for a violation and shrink it")
+    explore.add_argument("claim")
+    explore.add_argument("fault", help="a cell's fault label (kill-worker, latency-run, ...) or none")
+    explore.add_argument("profile", help="name or name@persistence")
+    explore.add_argument("--budget", default="quick", choices=("quick", "standard", "deep"),
+                         help="Hypothesis settings profile: examples and shrink cap (default: quick)")
+    explore.add_argument("--seed", type=int, default=None, help="Hypothesis seed (default: a fresh one, printed)")
+    explore.add_argument("--shrink-cap", type=float, default=None, help="seconds of shrinking at most")
+    explore.add_argument("--max-examples", type=int, default=None, help="override the budget's example count")
+    explore.add_argument("--infra", default="process")
     table = sub.add_parser("table", help="print a stored run's verdict table")
     table.add_argument("run_dir")
     exp = sub.add_parser("expectations", help="print a stored run's verdicts as expectations TOML")
@@ -160,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             from chaos.infra.images import cmd_images_build
 
             return cmd_images_build(args)
-        return {"cell": cmd_cell, "replay": cmd_replay, "table": cmd_table, "expectations": cmd_expectations}[args.command](args)
+        return {"cell": cmd_cell, "replay": cmd_replay, "explore": cmd_explore, "table": cmd_table, "expectations": cmd_expectations}[args.command](args)
     except (InfraError, ProfileError, RunError) as exc:
         print(f"taskchaos: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,8 @@ from pathlib import Path
 
 PROFILES_FILE = Path(__file__).with_name("profiles.toml")
 PERSISTENCE_MODES = ("none", "rdb", "aof-everysec", "aof-always")
-BACKENDS = ("bgtasks", "celery", "rq")
+BACKENDS = ("bgtasks", "celery", "rq", "broken")  # broken: targets/broken_app.py, for quality tests only
+REDIS_BACKENDS = ("celery", "rq")
 
 
 class ProfileError(ValueError):
@@ -34,7 +35,7 @@ class Profile:
 
     @property
     def uses_redis(self) -> bool:
-        return self.backend != "bgtasks"
+        return self.backend in REDIS_BACKENDS
 
     @property
     def max_attempts(self) -> int:
@@ -47,6 +48,12 @@ class Profile:
     @property
     def recovery_window_s(self) -> float:
         return float(self.settings["recovery_window_s"])
+
+    @property
+    def drain_slack_s(self) -> float | None:
+        """The fixed slack of the drain deadline, when the profile sets one (None: chaos.quiesce's default)."""
+        value = self.settings.get("drain_slack_s")
+        return None if value is None else float(value)
 
     def with_persistence(self, persistence: str) -> "Profile":
         if persistence not in PERSISTENCE_MODES:
@@ -62,7 +69,9 @@ class Profile:
                 "settings": self.settings, "redis_client": self.redis_client}
 
 
-def load_profiles(path: Path = PROFILES_FILE) -> dict[str, Profile]:
+def load_profiles(path: Path = PROFILES_FILE, *, include_test_only: bool = False) -> dict[str, Profile]:
+    """The profiles in ``path``. Profiles marked ``test_only = true`` (targets broken on purpose, for
+    the quality tests) are left out unless asked for, so the chaos cells never pick them up."""
     try:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
@@ -73,6 +82,8 @@ def load_profiles(path: Path = PROFILES_FILE) -> dict[str, Profile]:
     profiles = {}
     for name, raw in data.get("profiles", {}).items():
         raw = dict(raw)
+        if raw.pop("test_only", False) and not include_test_only:
+            continue
         backend = raw.pop("backend", None)
         if backend not in BACKENDS:
             raise ProfileError(f"{path}: profile {name!r} has backend {backend!r}; expected one of {BACKENDS}")
@@ -85,9 +96,9 @@ def load_profiles(path: Path = PROFILES_FILE) -> dict[str, Profile]:
 
 
 def get_profile(spec: str) -> Profile:
-    """``name`` or ``name@persistence``."""
+    """``name`` or ``name@persistence`` (test-only profiles included: naming one is asking for it)."""
     name, _, persistence = spec.partition("@")
-    profiles = load_profiles()
+    profiles = load_profiles(include_test_only=True)
     if name not in profiles:
         raise ProfileError(f"unknown profile {name!r}; known profiles: {', '.join(profiles)} (see {PROFILES_FILE})")
     profile = profiles[name]

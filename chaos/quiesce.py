@@ -26,8 +26,9 @@ TERMINAL = ("succeeded", "failed", "cancelled")
 
 def drain_deadline_s(profile: Profile, scenario: Scenario) -> float:
     """Worst case with one task at a time: every attempt's duration, every retry countdown, plus the
-    backend's recovery window and a fixed slack."""
-    total = SLACK_S + profile.recovery_window_s
+    backend's recovery window and a fixed slack (``SLACK_S``, or the profile's ``drain_slack_s``)."""
+    slack_s = SLACK_S if profile.drain_slack_s is None else profile.drain_slack_s
+    total = slack_s + profile.recovery_window_s
     retries = profile.max_attempts - 1
     for spec in scenario.tasks:
         attempts = 1 + min(spec.fail_times + spec.crash_times, retries)

@@ -1,6 +1,7 @@
 """The runner: plays one scenario against one deployment.
 
-Phases (as in Jepsen): submit the workload, strike each fault when its trigger appears in the ledger
+Phases (as in Jepsen): submit the workload (pausing before each submission as the scenario's pacing
+says), strike each fault when its trigger appears in the ledger
 and heal it, quiesce (heal all, release holds, drain with a deadline), take the final status
 readings. Everything observed goes to the history and the ledger; judging is the checker's job.
 """
@@ -117,7 +118,10 @@ def run_scenario(deployment: Deployment, scenario: Scenario, directory: Path) ->
         history.add("phase", "start", name="workload", scenario=scenario.name, profile=deployment.profile.id)
         in_submission = {f.at_key: f for f in scenario.faults if f.phase == "submit"}
         struck = []
-        for spec in scenario.tasks:
+        for index, spec in enumerate(scenario.tasks):
+            pause_s = scenario.pause_before_s(index)
+            if pause_s:  # submission pacing is part of the plan: this wait *is* the scenario, not a guess
+                time.sleep(pause_s)
             client.submit(spec)
             if spec.key in in_submission:  # the tasks after this one are submitted inside the fault
                 event = in_submission[spec.key]

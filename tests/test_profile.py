@@ -65,3 +65,17 @@ def test_drain_deadline_grows_with_durations_retries_and_recovery():
         SLACK_S + celery.recovery_window_s + 3 * 1.0 + 2 * celery.retry_countdown_s)
     # a backend without retries gets no time for attempts it will never make
     assert drain_deadline_s(get_profile("rq-default"), failing) == pytest.approx(SLACK_S + 1.0)
+
+
+def test_test_only_profiles_stay_out_of_the_chaos_cells_unless_named():
+    assert "broken-drop" not in load_profiles()
+    assert "broken-drop" in load_profiles(include_test_only=True)
+    broken = get_profile("broken-drop")
+    assert broken.backend == "broken" and not broken.uses_redis
+
+
+def test_a_profile_may_shorten_the_drain_slack():
+    broken = get_profile("broken-drop")
+    one = Scenario("s", (TaskSpec(key="a", duration_s=1.0),))
+    assert drain_deadline_s(broken, one) == pytest.approx(broken.drain_slack_s + 1.0)
+    assert get_profile("rq-default").drain_slack_s is None

@@ -19,7 +19,8 @@ from chaos.infra.redis_proxy import RedisProxy
 from chaos.profile import Profile
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-APP_MODULES = {"bgtasks": "targets.bgtasks_app:app", "celery": "targets.celery_app:app", "rq": "targets.rq_app:app"}
+APP_MODULES = {"bgtasks": "targets.bgtasks_app:app", "celery": "targets.celery_app:app", "rq": "targets.rq_app:app",
+               "broken": "targets.broken_app:app"}
 
 
 class Deployment:

@@ -1,8 +1,14 @@
-"""The scenario model: task specs in submission order, and the faults to inject.
+"""The scenario model: task specs in submission order, the pacing of their submission, and the
+faults to inject.
 
-A fault is triggered at a task lifecycle point read from the ledger (``held``: the task is blocked
-at its hold point, so the fault lands inside that window by construction), then healed. Scenarios
-are JSON-serialisable and versioned, so a file replays a run.
+A fault is triggered at a task lifecycle point read from the ledger: ``held`` (the task is blocked
+at its hold point, so the fault lands inside that window by construction) or ``succeeded`` with a
+hold at ``finish`` (the body finished but the backend has not acknowledged it yet), then healed.
+Submission pacing is a pause before each submission (``pause_before_s``, applied by the runner):
+all zero is a burst. Scenarios are JSON-serialisable and versioned, so a file replays a run.
+
+Format versions: 1 (tasks and faults), 2 (adds ``pause_before_s`` to each task entry). Version 1
+files still load, with no pauses.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from pathlib import Path
 
 from chaos.records.taskspec import TaskSpec
 
-SCENARIO_VERSION = 1
+SCENARIO_VERSION = 2
+SUPPORTED_VERSIONS = (1, 2)
 PHASES = ("run", "submit")
 
 
@@ -34,20 +41,42 @@ class FaultEvent:
 
 @dataclass(frozen=True)
 class Scenario:
+    """``pauses_s``: the pause before each task's submission in seconds, parallel to ``tasks`` (empty: none)."""
+
     name: str
     tasks: tuple[TaskSpec, ...]
     faults: tuple[FaultEvent, ...] = field(default_factory=tuple)
+    pauses_s: tuple[float, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        if self.pauses_s and len(self.pauses_s) != len(self.tasks):
+            raise ValueError(f"scenario {self.name}: {len(self.pauses_s)} pauses for {len(self.tasks)} tasks")
+        if any(p < 0 for p in self.pauses_s):
+            raise ValueError(f"scenario {self.name}: a pause before a submission cannot be negative")
+        if not any(self.pauses_s):  # all zero is no pacing: one canonical form, so equal plans compare equal
+            object.__setattr__(self, "pauses_s", ())
+        else:
+            object.__setattr__(self, "pauses_s", tuple(float(p) for p in self.pauses_s))
+
+    def pause_before_s(self, index: int) -> float:
+        return self.pauses_s[index] if self.pauses_s else 0.0
 
     def to_json(self) -> dict:
-        return {"version": SCENARIO_VERSION, "name": self.name, "tasks": [t.model_dump() for t in self.tasks],
+        tasks = [t.model_dump() | {"pause_before_s": self.pause_before_s(i)} for i, t in enumerate(self.tasks)]
+        return {"version": SCENARIO_VERSION, "name": self.name, "tasks": tasks,
                 "faults": [f.to_json() for f in self.faults]}
 
     @staticmethod
     def from_json(obj: dict) -> "Scenario":
-        if obj.get("version") != SCENARIO_VERSION:
-            raise ValueError(f"scenario version {obj.get('version')!r} is not supported (expected {SCENARIO_VERSION})")
-        return Scenario(name=obj["name"], tasks=tuple(TaskSpec.model_validate(t) for t in obj["tasks"]),
-                        faults=tuple(FaultEvent(**f) for f in obj["faults"]))
+        version = obj.get("version")
+        if version not in SUPPORTED_VERSIONS:
+            raise ValueError(f"scenario version {version!r} is not supported (this taskchaos reads "
+                             f"{', '.join(map(str, SUPPORTED_VERSIONS))})")
+        entries = [dict(t) for t in obj["tasks"]]
+        pauses = tuple(float(e.pop("pause_before_s", 0.0)) for e in entries) if version >= 2 else ()
+        return Scenario(name=obj["name"], tasks=tuple(TaskSpec.model_validate(e) for e in entries),
+                        faults=tuple(FaultEvent(**f) for f in obj["faults"]),
+                        pauses_s=pauses)
 
     def save(self, path: Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")
