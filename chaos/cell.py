@@ -121,6 +121,7 @@ def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: s
                       backend=profile.backend, infra=infra, verdict=decide(claim_result, profile.backend), result=claim_result,
                       evidence={"scenario": str(directory / "scenario.json"), "directory": str(directory),
                                 "quiesce": record.quiesce.to_json(), "faults": record.history.faults(),
+                                "deployment": record.deployment,
                                 "replay": f"taskchaos replay {directory / 'scenario.json'} --profile {profile.id} --claim {claim} "
                                           f"--fault {fault} --infra {infra}"})
     cell = CellRun(verdict, result, directory, time.monotonic() - started)

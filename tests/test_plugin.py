@@ -30,6 +30,9 @@ def test_matching_expectation_passes_and_writes_the_report(pytester):
     assert report["verdicts"][0]["cell"] == "retry/none/rq-retry@aof-everysec"
     assert report["verdicts"][0]["verdict"] == "holds"
     assert {"celery", "kombu", "rq", "redis", "fastapi", "python", "redis-server"} <= set(report["versions"])
+    deployment = report["verdicts"][0]["evidence"]["deployment"]
+    assert deployment["toxiproxy"]["flavour"] == "embedded"
+    assert {s["driver"] for s in deployment["servers"].values()} == {"process"}
     tasks = report["cells"][0]["check"]["tasks"]
     assert any(t["requested_retries"] == 3 and t["outcome"] == "retried" for t in tasks)
 

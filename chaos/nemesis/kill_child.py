@@ -14,7 +14,7 @@ class KillChild(Fault):
         server = deployment.executor
         server.kill_descendant(trigger.pid)
         return {"server": server.name, "signal": "SIGKILL", "pid": trigger.pid,
-                "parent_pid": server.describe()["pid"]}
+                "parent_pid": server.describe()["pid"], "driver": server.describe()["driver"]}
 
     def heal(self, deployment) -> dict:
         # The parent normally survives and replaces its child; the app (BackgroundTasks) does not.

@@ -13,7 +13,7 @@ class KillWorker(Fault):
         server = deployment.executor
         pid = server.describe()["pid"]
         server.kill()
-        return {"server": server.name, "signal": "SIGKILL", "pid": pid}
+        return {"server": server.name, "signal": "SIGKILL", "pid": pid, "driver": server.describe()["driver"]}
 
     def heal(self, deployment) -> dict:
         server = deployment.executor
