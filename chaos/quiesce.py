@@ -21,7 +21,6 @@ from chaos.scenario.model import Scenario
 
 SLACK_S = 5.0
 POLL_S = 0.25
-TERMINAL = ("succeeded", "failed", "cancelled")
 
 
 def drain_deadline_s(profile: Profile, scenario: Scenario) -> float:
@@ -50,7 +49,9 @@ class QuiesceReport:
         return self.__dict__.copy()
 
 
-def _settled(client: TargetClient, key: str, returned: set[str], status: dict[str, dict]) -> bool:
+def _settled(key: str, returned: set[str], status: dict[str, dict]) -> bool:
+    """Done for good: failed or cancelled per the status API, or returned (and succeeded, where there
+    is a status API to say so)."""
     answer = status.get(key)
     if answer is not None and answer.get("supported") is False:
         return key in returned
@@ -78,10 +79,10 @@ def quiesce(deployment: Deployment, client: TargetClient, history: History, scen
             history.add("infra", "note", action=action)
             actions.append(action)
         returned = {r.key for r in read_ledger(deployment.ledger_dir).records if r.event == "returned"}
-        unsettled = [k for k in keys if not _settled(client, k, returned, status)]
+        unsettled = [k for k in keys if not _settled(k, returned, status)]
         for key in unsettled:
             status[key] = client.status(key)
-        unsettled = [k for k in keys if not _settled(client, k, returned, status)]
+        unsettled = [k for k in keys if not _settled(k, returned, status)]
         now = time.monotonic()
         if not unsettled and now >= min_until:
             timed_out = False
