@@ -91,9 +91,7 @@ def not_applicable(fault: str, profile: Profile) -> str | None:
     name, _ = parse_fault(fault)
     if name not in FAULTS:
         raise RunError(f"unknown fault {fault!r}; known: {NO_FAULT}, {', '.join(FAULTS)}")
-    if FAULTS[name].role in ("redis", "redis-network") and not profile.uses_redis:
-        return f"{profile.name} uses no Redis, so {name} cannot touch it"
-    return None
+    return FAULTS[name].not_applicable(profile)
 
 
 def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: str, run_dir: Path,

@@ -58,7 +58,7 @@ def _fault(deployment: Deployment, fault_event):
     fault = FAULTS.get(fault_event.fault)
     if fault is None:
         raise RunError(f"unknown fault {fault_event.fault!r}; known: {', '.join(FAULTS)}")
-    reason = fault.not_applicable(deployment)
+    reason = fault.not_applicable(deployment.profile)
     if reason:
         raise RunError(f"fault {fault.name} does not apply to {deployment.profile.id}: {reason}")
     return fault

@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 
 from chaos.infra.deployment import Deployment
+from chaos.profile import Profile
 from chaos.records.ledger import LedgerRecord
 
 
@@ -14,10 +15,10 @@ class Fault(abc.ABC):
     role: str  # what it hurts: "executor" (worker, or app for BackgroundTasks), "redis", "redis-network"
     window_s: float = 0.0  # how long the fault lasts before heal (0: strike and heal at once)
 
-    def not_applicable(self, deployment: Deployment) -> str | None:
-        """Why this fault means nothing for this deployment (None: it applies)."""
-        if self.role == "redis" and "redis" not in deployment.servers:
-            return f"{deployment.profile.name} uses no Redis"
+    def not_applicable(self, profile: Profile) -> str | None:
+        """Why this fault means nothing for this profile (None: it applies)."""
+        if self.role in ("redis", "redis-network") and not profile.uses_redis:
+            return f"{profile.name} uses no Redis, so {self.name} cannot touch it"
         return None
 
     @abc.abstractmethod

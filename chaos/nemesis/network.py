@@ -18,11 +18,6 @@ class ToxicFault(Fault):
     stream = "downstream"
     attributes: dict[str, int] = {}
 
-    def not_applicable(self, deployment) -> str | None:
-        if deployment.toxiproxy is None:
-            return f"{deployment.profile.name} uses no Redis, so there is no Redis connection to hurt"
-        return None
-
     @property
     def toxic_name(self) -> str:
         return f"taskchaos-{self.name}"

@@ -3,11 +3,11 @@ submission and during execution, for every profile that uses Redis."""
 
 import pytest
 
+from chaos.cell import parse_fault
 from chaos.nemesis import FAULTS, fault_labels
 from chaos.profile import load_profiles
 
-NETWORK = [label for label in fault_labels() if label.rsplit("-", 1)[0] in FAULTS
-           and FAULTS[label.rsplit("-", 1)[0]].role == "redis-network"]
+NETWORK = [label for label in fault_labels() if FAULTS[parse_fault(label)[0]].role == "redis-network"]
 
 
 @pytest.mark.chaos
