@@ -15,7 +15,7 @@ from pathlib import Path
 from chaos.infra import get_driver
 from chaos.infra.deployment import Deployment
 from chaos.judgement.checker import CheckResult, check
-from chaos.judgement.claims import CLAIMS
+from chaos.judgement.claims import CLAIMS, Evidence
 from chaos.judgement.verdict import Verdict, decide
 from chaos.nemesis import FAULTS, PHASES
 from chaos.profile import Profile, get_profile
@@ -40,12 +40,12 @@ def parse_fault(label: str) -> tuple[str, str]:
 
 
 def workload_for(claim: str, fault: str, budget: str) -> Scenario:
-    if claim == "persistence":
-        name, phase = parse_fault(fault)
-        return workloads.persistence(name, budget, phase)
-    if claim == "retry":
-        return workloads.retry(budget)
-    raise RunError(f"no workload for claim {claim!r}")
+    """The claim's canonical workload for this fault (``chaos.scenario.workloads.WORKLOADS``)."""
+    builder = workloads.WORKLOADS.get(claim)
+    if builder is None:
+        raise RunError(f"no workload for claim {claim!r} in chaos/scenario/workloads.py")
+    name, phase = parse_fault(fault)
+    return builder(name, phase, budget)
 
 
 def cell_slug(claim: str, fault: str, profile: Profile, infra: str) -> str:
@@ -106,15 +106,16 @@ def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: s
         directory = directory / subdir
     started = time.monotonic()
     driver = get_driver(infra)
-    deployment = Deployment(profile, driver, directory)
+    deployment = Deployment(profile, driver, directory, needs=CLAIMS[claim].needs)
     try:
         deployment.up()
         record = run_scenario(deployment, scenario, directory)
     finally:
         deployment.down()
         driver.close()
-    result = check(list(scenario.tasks), record.history, read_ledger(deployment.ledger_dir))
-    claim_result = CLAIMS[claim].judge(list(scenario.tasks), result, profile)
+    ledger = read_ledger(deployment.ledger_dir)
+    result = check(list(scenario.tasks), record.history, ledger)
+    claim_result = CLAIMS[claim].judge(Evidence(list(scenario.tasks), result, ledger, record.history), profile)
     verdict = Verdict(claim=claim, fault=fault, profile=profile.name, persistence=profile.persistence,
                       backend=profile.backend, infra=infra, verdict=decide(claim_result, profile.backend), result=claim_result,
                       evidence={"scenario": str(directory / "scenario.json"), "directory": str(directory),

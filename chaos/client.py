@@ -1,7 +1,8 @@
 """The target client: speaks the HTTP contract and records every call in the history.
 
 Every call has a timeout. A submission is ``ok`` on a 2xx with an id, ``fail`` on a 4xx (a definite
-rejection), and ``info`` on a timeout, a connection error or a 5xx: the task may or may not run.
+rejection; 501 = the backend has no API for what the spec asks, recorded with ``unsupported``), and
+``info`` on a timeout, a connection error or another 5xx: the task may or may not run.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class TargetClient:
             self.ids[spec.key] = task_id
             self.history.add("submit", "ok", spec.key, id=task_id, http=response.status_code)
             return task_id
+        if response.status_code == 501:  # Not Implemented: a definite refusal, nothing was queued
+            self.history.add("submit", "fail", spec.key, http=501, unsupported=True, error=response.text[:500])
+            return None
         kind = "fail" if 400 <= response.status_code < 500 else "info"
         self.history.add("submit", kind, spec.key, http=response.status_code, error=response.text[:500])
         return None

@@ -13,6 +13,7 @@ LEDGER = ledger_from_env("bgtasks")
 
 class BackgroundTasksAdapter:
     backend = "bgtasks"
+    features: frozenset[str] = frozenset()
 
     def submit(self, spec, schedule) -> str:
         task_id = uuid.uuid4().hex

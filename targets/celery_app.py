@@ -80,6 +80,7 @@ _STATE = {
 
 class CeleryAdapter:
     backend = "celery"
+    features: frozenset[str] = frozenset()
 
     def submit(self, spec: TaskSpec, schedule) -> str:
         return run_task.delay(spec.model_dump()).id

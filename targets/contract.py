@@ -31,12 +31,22 @@ class Unsupported(Exception):
 
 class BackendAdapter(Protocol):
     backend: str
+    features: frozenset[str]  # which of TaskSpec.asks_backend this backend implements (priority, countdown, time_limit)
 
     def submit(self, spec: TaskSpec, schedule: Callable | None) -> str: ...
 
     def status(self, task_id: str) -> TaskStatus: ...
 
     def cancel(self, task_id: str) -> bool: ...
+
+
+def refusal(adapter: BackendAdapter, spec: TaskSpec) -> JSONResponse | None:
+    """501 when the spec asks for a feature the backend has no API for: never ignored silently."""
+    missing = [f for f in spec.asks_backend if f not in getattr(adapter, "features", frozenset())]
+    if missing:
+        return JSONResponse(status_code=501, content={"detail": f"{adapter.backend} has no API for: {', '.join(missing)}",
+                                                      "unsupported": missing})
+    return None
 
 
 def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) -> FastAPI:
@@ -48,13 +58,19 @@ def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) 
 
     if submit_uses_background:
         @app.post("/tasks", status_code=202)
-        def submit_bg(spec: TaskSpec, background_tasks: BackgroundTasks) -> dict:
+        def submit_bg(spec: TaskSpec, background_tasks: BackgroundTasks):
+            refused = refusal(adapter, spec)
+            if refused:
+                return refused
             task_id = adapter.submit(spec, background_tasks.add_task)
             return {"id": task_id, "key": spec.key}
     else:
 
         @app.post("/tasks", status_code=202)
-        def submit(spec: TaskSpec) -> dict:
+        def submit(spec: TaskSpec):
+            refused = refusal(adapter, spec)
+            if refused:
+                return refused
             try:
                 task_id = adapter.submit(spec, None)
             except Exception as exc:  # broker unreachable, timeout...: the outcome is unknown to the client

@@ -40,6 +40,7 @@ _STATE = {
 
 class RQAdapter:
     backend = "rq"
+    features: frozenset[str] = frozenset()
 
     def submit(self, spec, schedule) -> str:
         retry = Retry(max=S["retries"], interval=S["retry_countdown_s"]) if S["retries"] else None

@@ -23,8 +23,17 @@ APP_MODULES = {"bgtasks": "targets.bgtasks_app:app", "celery": "targets.celery_a
                "broken": "targets.broken_app:app"}
 
 
+# What a claim may ask the deployment to run beside the default servers (Claim.needs), with what it means.
+KNOWN_NEEDS: dict[str, str] = {}
+
+
 class Deployment:
-    def __init__(self, profile: Profile, driver: InfraDriver, directory: Path):
+    def __init__(self, profile: Profile, driver: InfraDriver, directory: Path, needs: dict | None = None):
+        self.needs = dict(needs or {})
+        unknown = sorted(set(self.needs) - set(KNOWN_NEEDS))
+        if unknown:
+            raise InfraError(f"a claim needs {', '.join(unknown)}, which a deployment cannot run "
+                             f"(known: {', '.join(KNOWN_NEEDS) or 'none'}); see chaos/infra/deployment.py")
         self.profile = profile
         self.driver = driver
         self.dir = Path(directory).resolve()

@@ -1,7 +1,8 @@
 """Verdicts: one per cell (claim × fault × profile@persistence), from a claim's result and the seed's
 table: ``holds``; ``violated`` (the seed claims it, the run broke it); ``not-claimed`` (the seed says
-no, and the run shows why); ``unsupported`` (the backend has no API for it); ``inconclusive`` (the
-run had nothing to judge)."""
+no, and the run shows why); ``unsupported`` (the target answered that the backend has no API for it);
+``measured`` (the claim is a measurement — throughput — reported with its figures, never gated as a
+speed); ``inconclusive`` (the run had nothing to judge)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from chaos.judgement.claims.base import ClaimResult
 
 SEED_TABLE = Path(__file__).with_name("seed_table.toml")
-VERDICTS = ("holds", "violated", "not-claimed", "unsupported", "inconclusive")
+VERDICTS = ("holds", "violated", "not-claimed", "unsupported", "measured", "inconclusive")
 
 
 @cache
@@ -56,6 +57,10 @@ class Verdict:
 
 
 def decide(result: ClaimResult, backend: str) -> str:
+    if result.unsupported:
+        return "unsupported"
+    if result.measured_only:
+        return "measured" if result.relevant else "inconclusive"
     if result.relevant == 0:
         return "inconclusive"
     if result.holds:

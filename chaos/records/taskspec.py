@@ -35,6 +35,22 @@ class TaskSpec(BaseModel):
         default=0.0, ge=0, le=300, description="after recording success, wait this long before returning"
     )
 
+    # Asked of the backend, not of the body: a target whose backend has no API for one of these
+    # answers 501 (the claim is then observed "unsupported"); it never ignores one silently.
+    priority: int | None = Field(
+        default=None, ge=0, le=9, description="0..9, higher runs first (each target maps it onto its backend's scale)"
+    )
+    countdown_s: float = Field(default=0.0, ge=0, le=300, description="run no earlier than this long after submission")
+    time_limit_s: float | None = Field(
+        default=None, gt=0, le=300, description="the backend must stop an attempt that runs longer than this"
+    )
+
+    @property
+    def asks_backend(self) -> list[str]:
+        """The backend features this spec asks for (a target refuses what its backend lacks)."""
+        return [name for name, on in (("priority", self.priority is not None), ("countdown", self.countdown_s > 0),
+                                      ("time_limit", self.time_limit_s is not None)) if on]
+
     def expects_success(self, max_attempts: int) -> bool:
         """Whether a backend allowing ``max_attempts`` attempts should end this task in success."""
         return self.fail_times + self.crash_times < max_attempts

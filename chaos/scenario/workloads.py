@@ -1,4 +1,6 @@
-"""Fixed workloads, sized by budget (``quick`` for CI, ``standard`` for the default chaos run).
+"""Each claim's canonical workload, sized by budget (``quick`` for CI, ``standard`` for the default
+chaos run, ``deep``), registered by claim name in ``WORKLOADS``: ``builder(fault, phase, budget)``
+where ``fault`` is a name in chaos.nemesis.FAULTS (or ``none``) and ``phase`` is run | submit.
 
 - ``persistence``: one task held at its start (the fault strikes while it is held, so the fault
   lands while a task is running, by construction), plus tasks queued behind it or running beside it.
@@ -18,7 +20,7 @@ BUDGETS = ("quick", "standard", "deep")
 _QUEUED = {"quick": 4, "standard": 4, "deep": 8}
 
 
-def persistence(fault: str, budget: str, phase: str = "run") -> Scenario:
+def persistence(fault: str, phase: str, budget: str) -> Scenario:
     """The fault strikes while t0 is held at its start; in phase ``submit`` the other tasks are
     submitted after that, inside the fault's window."""
     tasks = [TaskSpec(key="t0", duration_s=0.2, hold_at="start")]
@@ -27,8 +29,14 @@ def persistence(fault: str, budget: str, phase: str = "run") -> Scenario:
     return Scenario(name=f"persistence-{fault}-{phase}", tasks=tuple(tasks), faults=(event,))
 
 
-def retry(budget: str) -> Scenario:
+def retry(fault: str, phase: str, budget: str) -> Scenario:
     fails = {"quick": [1, 3], "standard": [1, 2, 3], "deep": [1, 2, 3, 1, 2, 3]}[budget]
     tasks = [TaskSpec(key="c0", duration_s=0.05)]
     tasks += [TaskSpec(key=f"f{i}", duration_s=0.05, fail_times=n) for i, n in enumerate(fails)]
     return Scenario(name="retry", tasks=tuple(tasks))
+
+
+WORKLOADS = {
+    "persistence": persistence,
+    "retry": retry,
+}

@@ -4,14 +4,21 @@ Property: every acknowledged task that its backend should complete (it asks for 
 crashes than the profile allows attempts) completes within the drain deadline, despite the fault.
 Broken by ``lost``, ``stuck`` and ``failed`` (a task killed by the fault and marked failed did not
 survive either). Duplicates do not break it; they are counted and shown.
+
+Checked under every fault of chaos/nemesis (worker, child, Redis restarts and kills under each
+persistence mode, and the Toxiproxy faults in both phases).
 """
 
-from chaos.judgement.claims.base import Claim
+from chaos.judgement.claims.base import OutcomeClaim
 
 
-class Persistence(Claim):
+class Persistence(OutcomeClaim):
     name = "persistence"
+    seed_row = "persistence"
     property = "every acknowledged task completes within the drain deadline despite the fault"
+    faults = ("kill-worker", "kill-child", "restart-redis", "kill-redis", "redis-down-submit", "redis-down-run",
+              "latency-submit", "latency-run", "reset-peer-submit", "reset-peer-run", "timeout-submit",
+              "timeout-run", "bandwidth-submit", "bandwidth-run", "limit-data-submit", "limit-data-run")
 
     def relevant(self, spec, profile) -> bool:
         return spec.expects_success(profile.max_attempts)

@@ -5,13 +5,14 @@ Property: every acknowledged task that fails transiently between 1 and ``SEED_MA
 the seed's too, whatever the profile configures: a profile without retries violates it.
 """
 
-from chaos.judgement.claims.base import Claim
+from chaos.judgement.claims.base import OutcomeClaim
 
 SEED_MAX_RETRIES = 3
 
 
-class Retry(Claim):
+class Retry(OutcomeClaim):
     name = "retry"
+    seed_row = "retry"
     property = f"a task failing transiently 1..{SEED_MAX_RETRIES} times is retried until it succeeds"
 
     def relevant(self, spec, profile) -> bool:
