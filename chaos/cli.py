@@ -1,6 +1,7 @@
 """The ``taskchaos`` command.
 
-  taskchaos run [--budget B] [--infra I] [PYTEST ARGS...]   the chaos pass, ending with the verdict table
+  taskchaos run [--budget B] [--infra I] [--seed N] [PYTEST ARGS...]
+                                                             the chaos pass, ending with the verdict table
   taskchaos cell CLAIM FAULT PROFILE [--budget B]           one cell, outcomes printed
   taskchaos replay SCENARIO --profile P --claim C --fault F replay a scenario file against a profile
   taskchaos explore CLAIM FAULT PROFILE [--budget B] [--seed N]
@@ -35,6 +36,8 @@ def cmd_run(args, extra: list[str]) -> int:
 
     chaos_tests = REPO_ROOT / "tests" / "chaos"
     argv = [str(chaos_tests), f"--chaos-budget={args.budget}", f"--infra={args.infra}", "-q", "-p", "no:cacheprovider"]
+    if args.seed is not None:
+        argv.append(f"--chaos-seed={args.seed}")
     if args.workers > 1:
         argv += ["-n", str(args.workers)]
     argv += extra
@@ -126,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--budget", default="standard", choices=("quick", "standard", "deep"))
     run.add_argument("--infra", default="process")
     run.add_argument("--workers", type=int, default=4, help="cells run in parallel (pytest-xdist; default 4)")
+    run.add_argument("--seed", type=int, default=None,
+                     help="Hypothesis seed of the scenario search (default: a fresh one, printed at the end)")
     cell = sub.add_parser("cell", help="run one cell")
     cell.add_argument("claim")
     cell.add_argument("fault")

@@ -61,6 +61,12 @@ class Exploration:
     shrink_cap_s: float = 0.0
     cap_hit: bool = False
     error: str | None = None
+    record_dir: Path | None = None  # where explore.json and minimal-scenario.json go (default: directory)
+    decisive: CellRun | None = None  # the minimal failing example's cell, else the first example's
+
+    @property
+    def records(self) -> Path:
+        return self.record_dir or self.directory
 
     @property
     def found(self) -> bool:
@@ -68,7 +74,7 @@ class Exploration:
 
     @property
     def minimal_path(self) -> Path:
-        return self.directory / "minimal-scenario.json"
+        return self.records / "minimal-scenario.json"
 
     def explore_command(self) -> str:
         return (f"taskchaos explore {self.claim} {self.fault} {self.profile} --budget {self.budget} "
@@ -107,9 +113,10 @@ def _describe(scenario: Scenario) -> str:
 class _Search:
     """The body of the Hypothesis test: runs each new scenario once, remembers its result."""
 
-    def __init__(self, result: Exploration, echo):
+    def __init__(self, result: Exploration, echo, strict: bool = False):
         self.result = result
         self.echo = echo
+        self.strict = strict  # a scenario that cannot be played ends the search (a chaos cell's canonical workload)
         self.seen: dict[str, str | None] = {}  # scenario JSON -> violation message (None: passed)
         self.cells: dict[str, CellRun] = {}
         self.first_failure_mono: float | None = None
@@ -131,6 +138,10 @@ class _Search:
             cell = run_cell(r.claim, r.fault, r.profile, budget=r.budget, infra=r.infra, run_dir=r.directory,
                             scenario=scenario, subdir=f"example-{number:04d}")
         except RunError as exc:  # the plan could not be played (e.g. a trigger never came): no verdict
+            if self.strict:
+                self.aborted = exc
+                r.error = f"{type(exc).__name__}: {exc}"
+                return
             r.examples.append({"example": number, "scenario": _describe(scenario), "error": str(exc)})
             self.echo(f"  example {number}: {_describe(scenario)} → not playable: {exc}")
             self.seen[key] = "reject"
@@ -149,6 +160,8 @@ class _Search:
                   + (f" ({', '.join(v.result.violating_keys)})" if violated else "")
                   + f" [{time.monotonic() - started:.1f} s]")
         self.cells[key] = cell
+        if r.decisive is None:
+            r.decisive = cell
         self.seen[key] = (f"{v.cell}: {v.short}; violating: {v.result.violating_keys}; outcomes: {cell.outcomes()}"
                           if violated else None)
         if violated and self.first_failure_mono is None:
@@ -168,18 +181,23 @@ class _Search:
         r.minimal = scenario
         r.minimal_outcomes = self.cells[key].outcomes()
         r.minimal_directory = str(self.cells[key].directory)
+        r.decisive = self.cells[key]
         raise ClaimViolated(message)
 
 
 def explore(claim: str, fault: str, profile_spec: str, *, budget: str = "quick", infra: str = "process",
             run_dir: Path, seed_value: int | None = None, shrink_cap_s: float | None = None,
             max_examples: int | None = None, database_dir: Path | None = DATABASE_DIR,
-            echo=print) -> Exploration:
+            echo=print, strategy=None, record_dir: Path | None = None, strict: bool = False) -> Exploration:
     """Search for a scenario that violates ``claim`` under ``fault`` (a cell's fault label, or
     ``none``) on ``profile_spec``; shrink it within ``shrink_cap_s``; write the results to ``run_dir``.
 
     ``seed_value``: the Hypothesis seed (None: a fresh one, printed). ``database_dir``: Hypothesis's
-    example database (None: none); ignored by the derandomised ``quick`` budget."""
+    example database (None: none); ignored by the derandomised ``quick`` budget. ``strategy``: where
+    scenarios come from (default: ``chaos.scenario.strategies.scenarios`` for the fault; a chaos cell
+    passes the variations of its claim's workload). ``record_dir``: where explore.json and
+    minimal-scenario.json go (default ``run_dir``). ``strict``: a scenario that cannot be played
+    ends the search with that error instead of being skipped."""
     profile = get_profile(profile_spec)
     reason = not_applicable(fault, profile)
     if reason:
@@ -189,9 +207,12 @@ def explore(claim: str, fault: str, profile_spec: str, *, budget: str = "quick",
     run_dir.mkdir(parents=True, exist_ok=True)
     seed_value = random.getrandbits(32) if seed_value is None else seed_value
     result = Exploration(claim, fault, profile.id, infra, budget, seed_value, run_dir,
-                         shrink_cap_s=SHRINK_CAP_S[budget] if shrink_cap_s is None else shrink_cap_s)
-    search = _Search(result, echo)
-    strategy = scenarios(fault_name, phase, crashes=profile.backend not in EXECUTOR_IS_APP)
+                         shrink_cap_s=SHRINK_CAP_S[budget] if shrink_cap_s is None else shrink_cap_s,
+                         record_dir=Path(record_dir) if record_dir else None)
+    result.records.mkdir(parents=True, exist_ok=True)
+    search = _Search(result, echo, strict)
+    if strategy is None:
+        strategy = scenarios(fault_name, phase, crashes=profile.backend not in EXECUTOR_IS_APP)
 
     def search_scenarios(scenario):
         search.example(scenario)
@@ -214,7 +235,7 @@ def explore(claim: str, fault: str, profile_spec: str, *, budget: str = "quick",
         result.shrink_s = round(time.monotonic() - search.first_failure_mono, 3)
     if result.minimal is not None:
         result.minimal.save(result.minimal_path)
-    (run_dir / "explore.json").write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n")
+    (result.records / "explore.json").write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n")
     if search.aborted is not None:
         raise search.aborted
     _report(result, echo)

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import shlex
 import time
 from pathlib import Path
 
 import pytest
 
 _STATE = pytest.StashKey[dict]()
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name)
+    return int(value) if value else None
 
 
 def pytest_addoption(parser):
@@ -27,6 +34,9 @@ def pytest_addoption(parser):
                     help="infra driver that runs the servers (default: process)")
     group.addoption("--chaos-expectations", default=os.environ.get("TASKCHAOS_EXPECTATIONS"),
                     help="expectations file (default: expectations.toml at the repository root)")
+    group.addoption("--chaos-seed", type=int, default=_env_int("TASKCHAOS_SEED"),
+                    help="Hypothesis seed of the scenario search (standard and deep budgets; quick is "
+                         "derandomised). Default: a fresh one, printed at the start and the end of the run")
     group.addoption("--chaos-reports", default=os.environ.get("TASKCHAOS_REPORTS", "reports"),
                     help="directory for run reports (default: ./reports)")
 
@@ -36,9 +46,12 @@ def pytest_configure(config):
     workerinput = getattr(config, "workerinput", None)  # set in pytest-xdist workers
     if workerinput and "taskchaos_run_id" in workerinput:
         run_id, started = workerinput["taskchaos_run_id"], workerinput["taskchaos_started"]
+        seed = workerinput["taskchaos_seed"]
     else:
         run_id, started = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}", time.time()
-    config.stash[_STATE] = {"run_id": run_id, "started": started, "run_dir": None}
+        seed = config.getoption("--chaos-seed", None)
+        seed = random.getrandbits(32) if seed is None else seed
+    config.stash[_STATE] = {"run_id": run_id, "started": started, "run_dir": None, "seed": seed}
     os.environ.setdefault("TASKCHAOS_RUN_ID", run_id)  # the docker driver labels containers with it
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(), "taskchaos-xdist")
@@ -51,6 +64,7 @@ class _XdistHooks:
         state = node.config.stash[_STATE]
         node.workerinput["taskchaos_run_id"] = state["run_id"]
         node.workerinput["taskchaos_started"] = state["started"]
+        node.workerinput["taskchaos_seed"] = state["seed"]
 
 
 def _run_path(config) -> Path:
@@ -79,7 +93,7 @@ class ChaosFixture:
 
     def check(self, claim: str, fault: str, profile_spec: str, *, infra: str | None = None):
         """``infra``: the driver for this cell (default: ``--infra``)."""
-        from chaos.cell import not_applicable, run_cell
+        from chaos.cell import not_applicable
         from chaos.infra import unavailable
         from chaos.profile import get_profile
 
@@ -97,8 +111,7 @@ class ChaosFixture:
             self.request.node.add_marker(pytest.mark.xfail(strict=True, reason=f"expectations.toml: {expected}"))
         run_dir = _run_dir(self.config)
         try:
-            cell = run_cell(claim, fault, profile_spec, budget=self.config.getoption("--chaos-budget"),
-                            infra=infra, run_dir=run_dir)
+            cell, search = _search_cell(claim, fault, profile, infra, self.config, run_dir)
         except Exception as exc:
             errors = run_dir / "errors"
             errors.mkdir(exist_ok=True)
@@ -107,7 +120,8 @@ class ChaosFixture:
             raise
         data = cell.to_json()
         data["expected"] = expected
-        (cell.directory / "cell.json").write_text(json.dumps(data, indent=2, default=str))
+        data["search"] = search
+        (cell.directory.parent / "cell.json").write_text(json.dumps(data, indent=2, default=str))
         v = cell.verdict
         if expected is None:
             pytest.fail(f"expectations.toml has no expectation for {v.cell}; observed {v.short}: add "
@@ -117,8 +131,36 @@ class ChaosFixture:
         r = v.result
         assert v.verdict == "holds", (
             f"{v.cell}: {v.short} (expected {expected}); outcomes of the {r.relevant} relevant tasks: {r.counts}; "
-            f"violating: {r.violating_keys}; replay: {v.evidence['replay']}")
+            f"violating: {r.violating_keys}; scenario {search['examples_run']} of the search (seed {search['seed']}); "
+            f"replay: {v.evidence['replay']}")
         return cell
+
+
+def _search_cell(claim, fault, profile, infra, config, run_dir):
+    """Run one cell as a Hypothesis search over the variations of its claim's workload (budget: how
+    many scenarios, how long to shrink). Returns the decisive example's cell — the smallest violating
+    scenario, else the first (canonical) one — and what the search did."""
+    from chaos.cell import cell_slug, parse_fault
+    from chaos.explore import explore
+    from chaos.runner import RunError
+    from chaos.scenario.variations import CELL_EXAMPLES, CELL_SHRINK_CAP_S, cell_strategy
+
+    budget = config.getoption("--chaos-budget")
+    seed = config.stash[_STATE]["seed"]
+    fault_name, phase = parse_fault(fault)
+    record_dir = run_dir / "cells" / cell_slug(claim, fault, profile, infra)
+    result = explore(claim, fault, profile.id, budget=budget, infra=infra, run_dir=run_dir, record_dir=record_dir,
+                     seed_value=seed, strategy=cell_strategy(claim, fault_name, phase, budget),
+                     max_examples=CELL_EXAMPLES[budget], shrink_cap_s=CELL_SHRINK_CAP_S[budget], strict=True,
+                     echo=lambda line: None)
+    if result.decisive is None:
+        raise RunError(result.error or f"{claim}/{fault}/{profile.id}: the search ran no scenario")
+    search = {"budget": budget, "seed": seed, "examples_run": len(result.examples), "found": result.found,
+              "shrink_s": result.shrink_s, "shrink_cap_s": result.shrink_cap_s, "shrink_cap_hit": result.cap_hit,
+              "first_failing": result.first_failing.to_json() if result.first_failing else None,
+              "minimal_scenario": str(result.minimal_path) if result.found else None,
+              "repeat": f"pytest tests/chaos --chaos-budget {budget} --chaos-seed {seed} --infra {infra}"}
+    return result.decisive, search
 
 
 def _expectations(config):
@@ -195,7 +237,23 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr.write_line(outcome_summary(cells))
     for err in errors:
         tr.write_line(f"ERROR {err['cell']}: {err['error']}")
+    budget = config.getoption("--chaos-budget")
+    tr.write_line(f"scenario search: budget {budget}, seed {state['seed']}"
+                  + (" (derandomised: the canonical workload of each cell)" if budget == "quick" else "")
+                  + f"; repeat: pytest {shlex.join(_without_seed(config.invocation_params.args))} --chaos-seed {state['seed']}")
     tr.write_line(f"report: {path}")
+
+
+def _without_seed(args) -> list[str]:
+    out, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--chaos-seed":
+            skip = True
+        elif not arg.startswith("--chaos-seed="):
+            out.append(arg)
+    return out
 
 
 def pytest_sessionfinish(session, exitstatus):

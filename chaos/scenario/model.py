@@ -13,6 +13,7 @@ files still load, with no pauses.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,10 @@ class Scenario:
             object.__setattr__(self, "pauses_s", ())
         else:
             object.__setattr__(self, "pauses_s", tuple(float(p) for p in self.pauses_s))
+
+    def varied(self, *, tasks: tuple[TaskSpec, ...], pauses_s: tuple[float, ...]) -> "Scenario":
+        """The same plan (name, faults and any other events) with other tasks and pacing."""
+        return dataclasses.replace(self, tasks=tasks, pauses_s=pauses_s)
 
     def pause_before_s(self, index: int) -> float:
         return self.pauses_s[index] if self.pauses_s else 0.0
