@@ -70,3 +70,27 @@ def test_reading_rq_dashboard_leaves_an_abandoned_job_alone(redis_and_dashboard)
     # The same read through RQ's own API (registry.count runs cleanup()) changes the outcome.
     assert started.count == 0
     assert FailedJobRegistry(QUEUE, connection=connection).get_job_ids(cleanup=False) == [job_id]
+
+
+def test_events_probe_needs_a_subscriber_on_the_celery_events_channel(tmp_path):
+    """Flower's readiness: its HTTP server answers before it listens to events; the probe waits for the latter."""
+    from chaos.infra.readiness import PubSubListener
+    from chaos.monitor.flower import EVENTS_CHANNEL
+
+    port = free_port()
+    redis = get_driver("process").redis(name="redis", port=port, persistence="none", workdir=tmp_path / "data",
+                                        log_path=tmp_path / "redis.log")
+    redis.start()
+    try:
+        probe = PubSubListener(port, EVENTS_CHANNEL)
+        assert not probe()
+        other = Redis(port=port).pubsub()
+        other.psubscribe("/0.celery.pidbox*")  # a worker's mailbox pattern does not count
+        assert not probe()
+        listener = Redis(port=port).pubsub()
+        listener.psubscribe("/0.celeryev/*")  # kombu's pattern for an event receiver bound with '#'
+        assert probe()
+        listener.close()
+        other.close()
+    finally:
+        redis.kill()
