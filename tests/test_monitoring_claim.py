@@ -94,6 +94,13 @@ def test_no_monitor_is_unsupported_and_says_what_the_status_api_did():
     assert r.unsupported and "501" in r.note and decide(r, "bgtasks") == "unsupported"
 
 
+def test_no_monitor_but_a_status_api_is_the_suites_gap_not_unsupported():
+    s = (Script().submit("a").ran("a", 1, DONE, 1).status("a", "succeeded")
+         .op("monitor", "fail", None, 200.0, supported=False, final=True, backend="x", reason="no monitor"))
+    r = run(s, keys=("a",))
+    assert not r.unsupported and decide(r, "celery") == "inconclusive" and "chaos/monitor" in r.note
+
+
 def test_no_reading_at_all_is_inconclusive():
     r = run(two_tasks())
     assert r.relevant == 0 and decide(r, "celery") == "inconclusive" and "monitor" in r.note

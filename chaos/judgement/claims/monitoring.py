@@ -19,7 +19,8 @@ counts the acknowledged tasks plus those two: its succeeded total must equal the
 failed total must lie between the ledger's failed tasks and those plus the unfinished ones (which
 it may count as failed, as above). A monitor that could not be read at the end shows nothing:
 every task is missing. A backend with no monitor (the history's reading says ``supported=False``)
-is ``unsupported``; the note adds whether the target's status API answered 501 too.
+is ``unsupported`` when the target's status API answered 501 too (no task state exists anywhere);
+with a status API that answers, the gap is the suite's, and the run is inconclusive.
 """
 
 from __future__ import annotations
@@ -63,10 +64,13 @@ class Monitoring(Claim):
                                "not read a monitor (does the deployment run the 'monitor' need?)")
         if reading.data.get("supported") is False:
             status_501 = any(op.kind == "status" and op.data.get("supported") is False for op in evidence.history.ops)
-            return ClaimResult(self.name, False, 0, 0, unsupported=True,
-                               note=f"{reading.data.get('reason')}; the target's status API "
-                                    + ("answered 501 too: there is no task state to monitor" if status_501
-                                       else "did answer, so a monitor could be built on it"))
+            if status_501:
+                return ClaimResult(self.name, False, 0, 0, unsupported=True,
+                                   note=f"{reading.data.get('reason')}, and the target's status API answered 501: "
+                                        "the backend keeps no task state that anything could monitor")
+            return ClaimResult(self.name, False, 0, 0, note=f"{reading.data.get('reason')}, but the target's status "
+                               "API answers, so the backend has task state: the suite lacks its monitor (add one to "
+                               "chaos/monitor)")
         shown = reading.data.get("tasks", {}) if reading.type == "ok" else {}
         acked = {key: o for key, o in evidence.check.outcomes.items() if o.submission == "ok"}
         counts: dict[str, int] = {}
