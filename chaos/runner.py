@@ -3,7 +3,8 @@
 Phases (as in Jepsen): submit the workload (pausing before each submission as the scenario's pacing
 says), strike each fault when its trigger appears in the ledger
 and heal it, quiesce (heal all, release holds, drain with a deadline), take the final status
-readings. Everything observed goes to the history and the ledger; judging is the checker's job.
+readings, then read the monitor when the deployment runs one (chaos/monitor/observe.py).
+Everything observed goes to the history and the ledger; judging is the checker's job.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from chaos.client import TargetClient
 from chaos.infra.deployment import Deployment
+from chaos.monitor.observe import observe
 from chaos.nemesis import FAULTS
 from chaos.quiesce import QuiesceReport, quiesce
 from chaos.records.history import History
@@ -134,6 +136,8 @@ def run_scenario(deployment: Deployment, scenario: Scenario, directory: Path) ->
             if fault_event.phase == "run":
                 last_fault_end = _during_run(deployment, history, fault_event)
         report = quiesce(deployment, client, history, scenario, last_fault_end)
+        if deployment.needs.get("monitor"):
+            observe(deployment, dict(client.ids), history)
         record = RunRecord(scenario, deployment.describe(), history, report, directory)
         record.save()
         return record

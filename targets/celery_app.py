@@ -37,6 +37,8 @@ celery_app.conf.update(
     task_acks_late=S["acks_late"],
     task_reject_on_worker_lost=S["reject_on_worker_lost"],
     task_track_started=S["track_started"],
+    worker_send_task_events=S["task_events"],  # what Flower watches (the "monitor" need turns it on)
+    task_send_sent_event=S["task_events"],
     worker_prefetch_multiplier=S["prefetch_multiplier"],
     worker_concurrency=S["concurrency"],
     task_publish_retry=S["publish_retry"],

@@ -9,13 +9,16 @@ BackgroundTasks.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from chaos.infra.base import InfraDriver, InfraError, Server
 from chaos.infra.ports import free_port
-from chaos.infra.readiness import HttpHealth, LogLine
+from chaos.infra.readiness import AllOf, HttpHealth, LogLine, PubSubListener
 from chaos.infra.redis_proxy import RedisProxy
+from chaos.monitor import MONITORS
 from chaos.profile import Profile
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +27,11 @@ APP_MODULES = {"bgtasks": "targets.bgtasks_app:app", "celery": "targets.celery_a
 
 
 # What a claim may ask the deployment to run beside the default servers (Claim.needs), with what it means.
-KNOWN_NEEDS: dict[str, str] = {}
+KNOWN_NEEDS: dict[str, str] = {
+    "monitor": "the backend's monitoring server (chaos/monitor: Flower for Celery, RQ Dashboard for RQ) on "
+               "127.0.0.1 with basic auth, plus the profile settings it needs (Celery task events); a backend "
+               "with no monitor runs without one and the reading records why",
+}
 
 
 class Deployment:
@@ -34,6 +41,9 @@ class Deployment:
         if unknown:
             raise InfraError(f"a claim needs {', '.join(unknown)}, which a deployment cannot run "
                              f"(known: {', '.join(KNOWN_NEEDS) or 'none'}); see chaos/infra/deployment.py")
+        self.monitor = MONITORS.get(profile.backend) if self.needs.get("monitor") else None
+        if self.monitor and self.monitor.settings:  # what the watched servers need for the monitor to see anything
+            profile = replace(profile, settings={**profile.settings, **self.monitor.settings})
         self.profile = profile
         self.driver = driver
         self.dir = Path(directory).resolve()
@@ -44,8 +54,9 @@ class Deployment:
         self.servers: dict[str, Server] = {}
         self.redis_url: str | None = None  # what every Redis client uses: the proxy
         self.toxiproxy: RedisProxy | None = None
+        self.redis_port: int | None = None  # Redis itself; clients use the proxy (redis_url)
         if profile.uses_redis:
-            port = free_port()
+            port = self.redis_port = free_port()
             self.toxiproxy = RedisProxy(listen_port=free_port(), upstream_port=port,
                                         log_path=self.logs_dir / "toxiproxy.log")
             self.redis_url = f"redis://127.0.0.1:{self.toxiproxy.listen_port}"
@@ -64,6 +75,29 @@ class Deployment:
                     "--port", str(self.app_port), "--timeout-graceful-shutdown", graceful_s, "--log-level", "info"]
         self.servers["app"] = driver.python(name="app", role="app", argv=app_argv, env=self._env(), cwd=REPO_ROOT,
                                             log_path=self.logs_dir / "app.log", ready=HttpHealth(f"{self.app_url}/health"))
+        self.monitor_url: str | None = None
+        self.monitor_auth: tuple[str, str] | None = None
+        self.monitor_absent_reason = (f"no monitor for backend {profile.backend!r} in chaos/monitor "
+                                      f"(monitors: {', '.join(f'{b}: {m.name}' for b, m in MONITORS.items())})")
+        if self.monitor:
+            self._add_monitor()
+
+    def _add_monitor(self) -> None:
+        """The monitor server, reading Redis through the proxy like every other client; credentials
+        (fresh per deployment) go through its environment, so they are in no argv, log or report."""
+        port = free_port()
+        self.monitor_url = f"http://127.0.0.1:{port}"
+        self.monitor_auth = ("taskchaos", secrets.token_urlsafe(16))
+        workdir = self.dir / "monitor"
+        workdir.mkdir(parents=True, exist_ok=True)
+        launch = self.monitor.launch(python=sys.executable, port=port, redis_url=self.redis_url, workdir=workdir,
+                                     user=self.monitor_auth[0], password=self.monitor_auth[1])
+        ready = HttpHealth(f"{self.monitor_url}{launch.health_path}", auth=self.monitor_auth)
+        if launch.listens_on:
+            ready = AllOf(ready, PubSubListener(self.redis_port, launch.listens_on))
+        self.servers["monitor"] = self.driver.python(name="monitor", role="monitor", argv=launch.argv,
+                                                     env={**self._env(), **launch.env}, cwd=REPO_ROOT,
+                                                     log_path=self.logs_dir / f"{self.monitor.name}.log", ready=ready)
 
     def _env(self) -> dict:
         env = dict(os.environ)
@@ -144,7 +178,8 @@ class Deployment:
 
     def describe(self) -> dict:
         return {"profile": self.profile.describe(), "driver": self.driver.name, "app_url": self.app_url,
-                "redis_url": self.redis_url, "servers": {n: s.describe() for n, s in self.servers.items()},
+                "redis_url": self.redis_url, "needs": self.needs,
+                "monitor": {"name": self.monitor.name, "url": self.monitor_url} if self.monitor else None, "servers": {n: s.describe() for n, s in self.servers.items()},
                 "toxiproxy": self.toxiproxy.describe() if self.toxiproxy else None}
 
     def __enter__(self) -> "Deployment":

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from chaos.infra.base import InfraDriver, InfraError, Server
-from chaos.infra.readiness import LogLine, RedisPing, wait_ready
+from chaos.infra.readiness import RedisPing, wait_ready
 
 STOP_DEADLINE_S = 10.0
 READY_DEADLINE_S = 30.0
@@ -71,7 +71,7 @@ class ProcessServer(Server):
         with open(self.log_path, "ab") as log:
             log.write(f"\n=== taskchaos: starting {self.name}: {' '.join(self.argv)} ===\n".encode())
             log.flush()
-            if isinstance(self.ready, LogLine):
+            if hasattr(self.ready, "arm"):  # LogLine, or a composite holding one
                 self.ready.arm()  # after our own header, which must never count as the server's word
             try:
                 self.proc = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,

@@ -12,12 +12,13 @@ from chaos.nemesis.latency import Latency
 from chaos.nemesis.limit_data import LimitData
 from chaos.nemesis.redis_down import RedisDown
 from chaos.nemesis.reset_peer import ResetPeer
+from chaos.nemesis.restart_monitor import RestartMonitor
 from chaos.nemesis.restart_redis import RestartRedis
 from chaos.nemesis.timeout import Timeout
 
 FAULTS: dict[str, Fault] = {f.name: f for f in (
     KillWorker(), KillChild(), RestartRedis(), KillRedis(),
-    RedisDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(),
+    RedisDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(), RestartMonitor(),
 )}
 # Network faults hit in one of two phases; a cell names the phase: "<fault>-submit" (the whole
 # workload is submitted inside the window) or "<fault>-run" (the window opens when the held task is

@@ -3,7 +3,7 @@
 Every submission is recorded as an ``invoke`` followed by exactly one completion:
 ``ok`` (2xx with an id), ``fail`` (a definite rejection: 4xx) or ``info`` (timeout, connection
 error, 5xx — the outcome is unknown and the task may or may not run). Status answers, fault
-starts and ends, and server restarts are recorded too. Times are ``time.monotonic()`` (one clock for
+starts and ends, server restarts and monitor readings are recorded too. Times are ``time.monotonic()`` (one clock for
 every process of the machine) plus wall time for people.
 
 The history is appended to a JSON-lines file as it goes, so it survives a crashed run.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Op:
-    kind: str  # submit | status | fault | infra | phase
+    kind: str  # submit | status | fault | infra | phase | monitor (chaos/monitor/observe.py)
     type: str  # invoke | ok | fail | info | start | end | note
     key: str | None = None
     mono: float = 0.0

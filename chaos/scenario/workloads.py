@@ -5,6 +5,9 @@ where ``fault`` is a name in chaos.nemesis.FAULTS (or ``none``) and ``phase`` is
 - ``persistence``: one task held at its start (the fault strikes while it is held, so the fault
   lands while a task is running, by construction), plus tasks queued behind it or running beside it.
 - ``retry``: tasks that fail transiently 1..3 times (the seed's ``max_retries=3``), and one control.
+- ``monitoring``: tasks that succeed before a held task, one that fails on every attempt, the held
+  task (the fault strikes while it is held: everything before it has finished, everything after it
+  waits), and tasks that succeed after it.
 """
 
 from __future__ import annotations
@@ -36,7 +39,23 @@ def retry(fault: str, phase: str, budget: str) -> Scenario:
     return Scenario(name="retry", tasks=tuple(tasks))
 
 
+# Tasks that finish before the held one and after it; the same shape in every budget.
+_MONITORED = {"quick": 2, "standard": 2, "deep": 4}
+_ALWAYS_FAILS = 9  # more failures than any profile allows attempts: the task ends failed everywhere
+
+
+def monitoring(fault: str, phase: str, budget: str) -> Scenario:
+    n = _MONITORED[budget]
+    tasks = [TaskSpec(key=f"a{i}", duration_s=0.1) for i in range(n)]
+    tasks.append(TaskSpec(key="f0", duration_s=0.05, fail_times=_ALWAYS_FAILS))
+    tasks.append(TaskSpec(key="t0", duration_s=0.2, hold_at="start" if fault != "none" else None))
+    tasks += [TaskSpec(key=f"b{i}", duration_s=0.1) for i in range(n)]
+    faults = () if fault == "none" else (FaultEvent(fault, at_key="t0", at_event="held", phase=phase),)
+    return Scenario(name=f"monitoring-{fault}-{phase}", tasks=tuple(tasks), faults=faults)
+
+
 WORKLOADS = {
     "persistence": persistence,
     "retry": retry,
+    "monitoring": monitoring,
 }

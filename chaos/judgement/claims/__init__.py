@@ -1,9 +1,10 @@
 """Claims: one module per cell row of the seed's table, registered by name in ``CLAIMS``."""
 
 from chaos.judgement.claims.base import Claim, ClaimResult, Evidence, OutcomeClaim
+from chaos.judgement.claims.monitoring import Monitoring
 from chaos.judgement.claims.persistence import Persistence
 from chaos.judgement.claims.retry import Retry
 
-CLAIMS: dict[str, Claim] = {c.name: c for c in (Persistence(), Retry())}
+CLAIMS: dict[str, Claim] = {c.name: c for c in (Persistence(), Retry(), Monitoring())}
 
 __all__ = ["CLAIMS", "Claim", "ClaimResult", "Evidence", "OutcomeClaim"]
