@@ -37,10 +37,13 @@ def build_report(*, run_id: str, run_dir: Path, cells: list[dict], started_wall:
     }
 
 
-def write_report(report: dict, run_dir: Path) -> Path:
+def write_report(report: dict, run_dir: Path, *, latest: bool = True) -> Path:
+    """Write report.json; ``latest``: point ``<reports>/latest`` at this run (a symlink, swapped atomically)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / "report.json"
     path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    if not latest:
+        return path
     latest = run_dir.parent / "latest"
     tmp = run_dir.parent / f".latest-{os.getpid()}"
     if tmp.is_symlink() or tmp.exists():
