@@ -287,14 +287,16 @@ def render_html(report: dict, run_dir: Path) -> str:
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head><body>'
             f'<h1>{e(title)}</h1><p class="meta">{e(str(report.get("started")))} → {e(str(report.get("finished")))} UTC · '
             f'budget {e(str(report.get("budget")))} · infra {e(str(report.get("infra")))} · revision '
-            f'{e(str(report.get("git_revision", ""))[:12])} · {len(views)} cells</p>'
+            f'{e(str(report.get("git_revision", ""))[:12])} · {len(views)} cells · '
+            '<a href="#counterexamples">counterexamples</a> · <a href="#throughput">throughput</a> · '
+            '<a href="#other-cells">other cells</a> · <a href="#environment">environment and logs</a></p>'
             f'<p class="summary" data-role="summary">{e(summary_paragraph(report))}</p>'
-            f'<h2>Verdicts: the seed\'s claims × profiles</h2>{matrix_html(report)}'
-            f'<h2>Counterexamples ({len(bad)})</h2>{counter}'
-            + (f'<h2>Errors ({len(report["errors"])})</h2><ul>{errors}</ul>' if errors else "")
-            + f'<h2>Throughput (the seed\'s section 7.2)</h2>{throughput_html(report)}'
-            f'<h2>Other cells ({len(rest)})</h2><p class="small">Click a cell for its scenario, tasks, timeline and logs.</p>{others}'
-            f'<h2>Environment</h2>{environment_html(report, views)}'
+            f'<h2 id="verdicts">Verdicts: the seed\'s claims × profiles</h2>{matrix_html(report)}'
+            f'<h2 id="counterexamples">Counterexamples ({len(bad)})</h2>{counter}'
+            + (f'<h2 id="errors">Errors ({len(report["errors"])})</h2><ul>{errors}</ul>' if errors else "")
+            + f'<h2 id="throughput">Throughput (the seed\'s section 7.2)</h2>{throughput_html(report)}'
+            f'<h2 id="other-cells">Other cells ({len(rest)})</h2><p class="small">Click a cell for its scenario, tasks, timeline and logs.</p>{others}'
+            f'<h2 id="environment">Environment</h2>{environment_html(report, views)}'
             f'<p class="small">Rendered from report.json by <code>taskchaos report</code>; self-contained (no script, no network).</p>'
             '</body></html>')
 
