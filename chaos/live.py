@@ -2,8 +2,9 @@
 passes through line by line, untouched), and below it a live line with ``rich`` says how far the run
 is (chaos.report.progress, read from the run directory the cells write).
 
-On Ctrl-C or SIGTERM the child gets SIGINT (pytest then stops every server it started, in its
-session finish) and has STOP_DEADLINE_S to end before it is killed by its pid.
+On Ctrl-C (which the terminal sends to pytest too) or SIGTERM (passed on as SIGINT), pytest stops
+every server it started in its session finish; it has STOP_DEADLINE_S to end before it is killed by
+its pid.
 """
 
 from __future__ import annotations
@@ -61,10 +62,11 @@ def run_with_progress(pytest_argv: list[str], run_dir: Path, claims: list[str]) 
                 if stop_by is not None and time.monotonic() > stop_by and child.poll() is None:
                     live.console.print(f"taskchaos: pytest (pid {child.pid}) did not stop within {STOP_DEADLINE_S:.0f} s: killing it")
                     child.kill()
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as exc:
                 if stop_by is None and child.poll() is None:
-                    live.console.print("taskchaos: interrupted; asking pytest to stop its servers and finish")
-                    child.send_signal(signal.SIGINT)
+                    live.console.print("taskchaos: interrupted; pytest stops its servers and finishes")
+                    if exc.args:  # SIGTERM to us (chaos.cli): pass it on; a Ctrl-C reached pytest from the terminal
+                        child.send_signal(signal.SIGINT)
                     stop_by = time.monotonic() + STOP_DEADLINE_S
     try:
         return child.wait(timeout=STOP_DEADLINE_S)
