@@ -86,7 +86,7 @@ def matrix_html(report: dict) -> str:
             cells.append(f'<td class="c-{e(worst)}" data-claim="{e(row["claim"])}" data-profile="{e(col["profile"])}" '
                          f'data-verdict="{e(worst)}">{headline}'
                          f'{f"<ul class=faults>{items}</ul>" if items else ""}{held}{seed_text}</td>')
-        said = row["row"].removeprefix(f'{row["claim"]}: ').removeprefix(row["claim"]) or row["row"]
+        said = "" if row["row"] == row["claim"] else row["row"].removeprefix(f'{row["claim"]}: ')
         rows.append(f'<tr><td class="claim"><b>{e(row["claim"])}</b><br><span class="seed">{e(said)}</span></td>{"".join(cells)}</tr>')
     legend = " · ".join(badge(k) for k in WORST_FIRST)
     return (f'<table class="matrix" id="matrix"><thead><tr><th>claim (the seed\'s row)</th>{head}</tr></thead>'
