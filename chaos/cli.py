@@ -8,6 +8,7 @@
                                                              search generated scenarios for a violation,
                                                              shrink it, write minimal-scenario.json
   taskchaos table RUN_DIR                                    the verdict table of a stored run
+  taskchaos report RUN_DIR                                   render RUN_DIR/report.html from its report.json
   taskchaos expectations RUN_DIR                             a stored run's verdicts as expectations TOML
   taskchaos images build [--force|--pull]                    the Redis image for --infra docker
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -32,17 +34,33 @@ def _sigterm_as_interrupt() -> None:
 
 
 def cmd_run(args, extra: list[str]) -> int:
+    """The chaos pass as pytest. On a terminal, pytest runs as a child with a live progress line below
+    its output (chaos/live.py); otherwise in this process, its output untouched. Ends with the page's path."""
     import pytest
 
+    from chaos.judgement.claims import CLAIMS
+
+    run_id = time.strftime("%Y%m%d-%H%M%S") + f"-run{os.getpid()}"
+    reports = Path(args.reports).resolve()
     chaos_tests = REPO_ROOT / "tests" / "chaos"
-    argv = [str(chaos_tests), f"--chaos-budget={args.budget}", f"--infra={args.infra}", "-q", "-p", "no:cacheprovider"]
+    argv = [str(chaos_tests), f"--chaos-budget={args.budget}", f"--infra={args.infra}", "-q", "-p", "no:cacheprovider",
+            f"--chaos-reports={reports}", f"--chaos-run-id={run_id}"]
     if args.seed is not None:
         argv.append(f"--chaos-seed={args.seed}")
     if args.workers > 1:
         argv += ["-n", str(args.workers)]
     argv += extra
     print(f"taskchaos run: pytest {' '.join(argv)}", flush=True)
-    return int(pytest.main(argv))
+    if sys.stdout.isatty() and not args.no_progress:
+        from chaos.live import run_with_progress
+
+        code = run_with_progress(argv, reports / run_id, list(CLAIMS))
+    else:
+        code = int(pytest.main(argv))
+    page = reports / run_id / "report.html"
+    print(f"taskchaos run: report page: {page}" if page.exists() else
+          f"taskchaos run: no report page (no cell ran, or rendering failed: see above); run directory: {reports / run_id}")
+    return code
 
 
 def _print_cell(cell) -> None:
@@ -103,6 +121,16 @@ def cmd_table(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from chaos.report.html_page import write_html
+
+    run_dir = Path(args.run_dir)
+    report = _load_report(args.run_dir)
+    page = write_html(report, run_dir if run_dir.is_dir() else run_dir.parent)
+    print(f"report page: {page}")
+    return 0
+
+
 def cmd_expectations(args) -> int:
     report = _load_report(args.run_dir)
     tables: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
@@ -131,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--workers", type=int, default=4, help="cells run in parallel (pytest-xdist; default 4)")
     run.add_argument("--seed", type=int, default=None,
                      help="Hypothesis seed of the scenario search (default: a fresh one, printed at the end)")
+    run.add_argument("--no-progress", action="store_true", help="no live progress line, even on a terminal")
     cell = sub.add_parser("cell", help="run one cell")
     cell.add_argument("claim")
     cell.add_argument("fault")
@@ -155,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     explore.add_argument("--infra", default="process")
     table = sub.add_parser("table", help="print a stored run's verdict table")
     table.add_argument("run_dir")
+    page = sub.add_parser("report", help="render a stored run's report.html from its report.json")
+    page.add_argument("run_dir", help="a run directory (reports/<run> or reports/latest) or its report.json")
     exp = sub.add_parser("expectations", help="print a stored run's verdicts as expectations TOML")
     exp.add_argument("run_dir")
     images = sub.add_parser("images", help="container images for the docker infra driver")
@@ -177,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
             from chaos.infra.images import cmd_images_build
 
             return cmd_images_build(args)
-        return {"cell": cmd_cell, "replay": cmd_replay, "explore": cmd_explore, "table": cmd_table, "expectations": cmd_expectations}[args.command](args)
+        return {"cell": cmd_cell, "replay": cmd_replay, "explore": cmd_explore, "table": cmd_table, "report": cmd_report,
+                "expectations": cmd_expectations}[args.command](args)
     except (InfraError, ProfileError, RunError) as exc:
         print(f"taskchaos: {exc}", file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shlex
 import time
 from pathlib import Path
@@ -39,6 +40,9 @@ def pytest_addoption(parser):
                          "derandomised). Default: a fresh one, printed at the start and the end of the run")
     group.addoption("--chaos-reports", default=os.environ.get("TASKCHAOS_REPORTS", "reports"),
                     help="directory for run reports (default: ./reports)")
+    group.addoption("--chaos-run-id", default=None,
+                    help="name of this run's directory under --chaos-reports (default: <time>-<pid>); "
+                         "`taskchaos run` sets it to follow the run's progress")
 
 
 def pytest_configure(config):
@@ -48,7 +52,12 @@ def pytest_configure(config):
         run_id, started = workerinput["taskchaos_run_id"], workerinput["taskchaos_started"]
         seed = workerinput["taskchaos_seed"]
     else:
-        run_id, started = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}", time.time()
+        run_id, started = config.getoption("--chaos-run-id"), time.time()
+        if run_id is None:
+            run_id = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+        elif not re.fullmatch(r"[A-Za-z0-9_.-]+", run_id) or run_id in (".", "..", "latest"):
+            raise pytest.UsageError(f"--chaos-run-id {run_id!r}: use letters, digits, '_', '.' and '-' "
+                                    f"(it names a directory under --chaos-reports), and not 'latest'")
         seed = config.getoption("--chaos-seed", None)
         seed = random.getrandbits(32) if seed is None else seed
     config.stash[_STATE] = {"run_id": run_id, "started": started, "run_dir": None, "seed": seed}
@@ -101,11 +110,11 @@ class ChaosFixture:
         profile = get_profile(profile_spec)
         reason = not_applicable(fault, profile)
         if reason:
-            pytest.skip(reason)
+            self._skip(f"{claim}-{fault}-{profile.id}-{infra}", reason)
         reason = unavailable(infra)
         if reason:
-            pytest.skip(f"--infra {infra} cannot run here: {reason}. Start a daemon with `.ci/docker-daemon.sh start` "
-                        f"(as root: installs docker.io if needed)")
+            self._skip(f"{claim}-{fault}-{profile.id}-{infra}", f"--infra {infra} cannot run here: {reason}. Start a "
+                       f"daemon with `.ci/docker-daemon.sh start` (as root: installs docker.io if needed)")
         expected = _expectations(self.config).expected(claim, fault, profile.name, profile.persistence)
         if expected not in (None, "holds"):
             self.request.node.add_marker(pytest.mark.xfail(strict=True, reason=f"expectations.toml: {expected}"))
@@ -134,6 +143,13 @@ class ChaosFixture:
             f"violating: {r.violating_keys}; scenario {search['examples_run']} of the search (seed {search['seed']}); "
             f"replay: {v.evidence['replay']}")
         return cell
+
+    def _skip(self, name: str, reason: str):
+        """Skip the cell, and leave a note in the run directory (the live progress counts it as done)."""
+        skipped = _run_dir(self.config) / "skipped"
+        skipped.mkdir(exist_ok=True)
+        (skipped / f"{re.sub(r'[^A-Za-z0-9_.@-]', '_', name)}.json").write_text(json.dumps({"cell": name, "reason": reason}))
+        pytest.skip(reason)
 
 
 def _search_cell(claim, fault, profile, infra, config, run_dir):
@@ -189,6 +205,16 @@ def pytest_collection_modifyitems(session, config, items):
             raise pytest.UsageError(str(exc)) from None
 
 
+def pytest_collection_finish(session):
+    """Write how many chaos cells this run will play (``collected.json``), for the live progress."""
+    count = sum("chaos" in getattr(item, "fixturenames", ()) for item in session.items)
+    if count and not session.config.option.collectonly:
+        path = _run_dir(session.config) / "collected.json"
+        tmp = path.with_name(f".collected-{os.getpid()}")
+        tmp.write_text(json.dumps({"cells": count}))
+        tmp.replace(path)
+
+
 @pytest.fixture
 def chaos(request):
     return ChaosFixture(request)
@@ -217,6 +243,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     state = config.stash.get(_STATE, None)
     if not state or hasattr(config, "workerinput") or not _run_path(config).exists():
         return
+    from chaos.report.html_page import write_html
     from chaos.report.json_report import build_report, write_report
     from chaos.report.table import outcome_summary, verdict_table
 
@@ -227,7 +254,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     report = build_report(run_id=state["run_id"], run_dir=run_dir, cells=cells,
                           started_wall=state["started"], budget=config.getoption("--chaos-budget"),
                           infra=config.getoption("--infra"), errors=errors,
-                          argv=["pytest", *config.invocation_params.args])
+                          argv=["pytest", *config.invocation_params.args], seed=state["seed"])
     path = write_report(report, run_dir)
     tr = terminalreporter
     tr.section("taskchaos verdicts")
@@ -242,6 +269,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
                   + (" (derandomised: the canonical workload of each cell)" if budget == "quick" else "")
                   + f"; repeat: pytest {shlex.join(_without_seed(config.invocation_params.args))} --chaos-seed {state['seed']}")
     tr.write_line(f"report: {path}")
+    try:
+        page = write_html(report, run_dir)
+    except Exception as exc:  # the run's data is safe in report.json: say so, and how to render it again
+        tr.write_line(f"report page FAILED: {type(exc).__name__}: {exc}; render it again with "
+                      f"`taskchaos report {run_dir}`", red=True)
+    else:
+        tr.write_line(f"report page: {page}")
 
 
 def _without_seed(args) -> list[str]:

@@ -25,8 +25,10 @@ def run(pytester, expectation: str, *extra):
 def test_matching_expectation_passes_and_writes_the_report(pytester):
     result, reports = run(pytester, "holds")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*taskchaos verdicts*", "*retry / none*holds*", "report: *report.json"])
+    result.stdout.fnmatch_lines(["*taskchaos verdicts*", "*retry / none*holds*", "report: *report.json",
+                                 "report page: *report.html"])
     report = json.loads((reports / "latest" / "report.json").read_text())
+    assert 'data-claim="retry" data-profile="rq-retry" data-verdict="holds"' in (reports / "latest" / "report.html").read_text()
     assert report["verdicts"][0]["cell"] == "retry/none/rq-retry@aof-everysec"
     assert report["verdicts"][0]["verdict"] == "holds"
     assert {"celery", "kombu", "rq", "redis", "fastapi", "python", "redis-server"} <= set(report["versions"])

@@ -16,7 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def build_report(*, run_id: str, run_dir: Path, cells: list[dict], started_wall: float, budget: str, infra: str,
-                 errors: list[dict], argv: list[str] | None = None) -> dict:
+                 errors: list[dict], argv: list[str] | None = None, seed: int | None = None) -> dict:
     return {
         "run_id": run_id,
         "run_dir": str(run_dir),
@@ -26,6 +26,7 @@ def build_report(*, run_id: str, run_dir: Path, cells: list[dict], started_wall:
         "cwd": os.getcwd(),
         "git_revision": git_revision(REPO_ROOT),
         "budget": budget,
+        "seed": seed,  # Hypothesis seed of the scenario search (the quick budget is derandomised)
         "infra": infra,
         "versions": versions(),
         "profiles": {name: p.describe() for name, p in load_profiles().items()},
@@ -37,10 +38,13 @@ def build_report(*, run_id: str, run_dir: Path, cells: list[dict], started_wall:
     }
 
 
-def write_report(report: dict, run_dir: Path) -> Path:
+def write_report(report: dict, run_dir: Path, *, latest: bool = True) -> Path:
+    """Write report.json; ``latest``: point ``<reports>/latest`` at this run (a symlink, swapped atomically)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / "report.json"
     path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    if not latest:
+        return path
     latest = run_dir.parent / "latest"
     tmp = run_dir.parent / f".latest-{os.getpid()}"
     if tmp.is_symlink() or tmp.exists():

@@ -1,0 +1,249 @@
+"""Plain-language sentences generated from a run's data: a cell's scenario and what came of it
+("5 tasks; ... worker (pid 31353) killed with SIGKILL when t0 had started → t0 stuck"), and the
+one-paragraph summary of what broke across the run. Plain text: the page escapes it."""
+
+from __future__ import annotations
+
+import re
+
+GOOD = ("ok", "retried")
+WORST_FIRST = ("violated", "not-claimed", "inconclusive", "unsupported", "measured", "holds")
+
+
+def key_ranges(keys: list[str]) -> str:
+    """["t1", "t2", "t3", "c0"] → "t1–t3, c0": runs of consecutive numbered keys are shortened."""
+    out: list[str] = []
+    run: list[tuple[str, int, str]] = []
+
+    def flush():
+        if len(run) >= 3:
+            out.append(f"{run[0][2]}–{run[-1][2]}")
+        else:
+            out.extend(k for _, _, k in run)
+        run.clear()
+
+    for key in keys:
+        m = re.fullmatch(r"(.*?)(\d+)", key)
+        if m and run and run[-1][0] == m.group(1) and run[-1][1] + 1 == int(m.group(2)):
+            run.append((m.group(1), int(m.group(2)), key))
+            continue
+        flush()
+        if m:
+            run.append((m.group(1), int(m.group(2)), key))
+        else:
+            out.append(key)
+    flush()
+    return ", ".join(out)
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _attempts(n: int) -> str:
+    return "attempt" if n == 1 else f"{n} attempts"
+
+
+def task_traits(spec: dict) -> str:
+    """What one task does, in a few words: "0.2 s, held at its start"."""
+    parts = [f"{_num(spec.get('duration_s', 0))} s"]
+    if spec.get("hold_at") == "start":
+        parts.append("held at its start")
+    elif spec.get("hold_at") == "finish":
+        parts.append("held after its body finished, before returning")
+    if spec.get("fail_times"):
+        parts.append(f"fails on its first {_attempts(spec['fail_times'])}")
+    if spec.get("crash_times"):
+        parts.append(f"crashes its process on its first {_attempts(spec['crash_times'])}")
+    if spec.get("priority") is not None:
+        parts.append(f"priority {spec['priority']}")
+    if spec.get("countdown_s"):
+        parts.append(f"countdown {_num(spec['countdown_s'])} s")
+    if spec.get("time_limit_s") is not None:
+        parts.append(f"time limit {_num(spec['time_limit_s'])} s")
+    if spec.get("pause_before_s"):
+        parts.append(f"submitted after a {_num(spec['pause_before_s'])} s pause")
+    return ", ".join(parts)
+
+
+def tasks_in_words(tasks: list[dict]) -> str:
+    """"5 tasks: t0 (0.2 s, held at its start), t1–t4 (0.5 s each)"."""
+    groups: list[tuple[str, list[str]]] = []
+    for spec in tasks:
+        traits = task_traits(spec)
+        if groups and groups[-1][0] == traits:
+            groups[-1][1].append(spec["key"])
+        else:
+            groups.append((traits, [spec["key"]]))
+    shown = ", ".join(f"{key_ranges(keys)} ({traits}{' each' if len(keys) > 1 else ''})" for traits, keys in groups)
+    return f"{len(tasks)} task{'s' if len(tasks) != 1 else ''}: {shown}"
+
+
+def _when(event: dict, specs: dict[str, dict]) -> str:
+    key, at = event.get("at_key"), event.get("at_event")
+    hold = (specs.get(key) or {}).get("hold_at")
+    if at == "held" and hold == "finish" or at == "succeeded":
+        return f"when {key}'s body had finished but before it returned (so before its acknowledgement)"
+    if at == "held":
+        return f"when {key} had started (held at its start)"
+    return f"when {key} reached {at!r}"
+
+
+def _struck(data: dict) -> str:
+    s = data.get("struck") or {}
+    if s.get("signal"):
+        what = s.get("server", "a server")
+        if s.get("parent_pid"):
+            return (f"the process running it (pid {s.get('pid')}, a child of the {what} process pid {s['parent_pid']}) "
+                    f"was killed with {s['signal']}")
+        verb = "stopped" if s["signal"] == "SIGTERM" else "killed"
+        return f"the {what} process (pid {s.get('pid')}) was {verb} with {s['signal']}"
+    if s.get("toxic") or s.get("type"):
+        attrs = ", ".join(f"{k}={v}" for k, v in (s.get("attributes") or {}).items())
+        return f"a Toxiproxy {s.get('type')} toxic ({attrs}) hit the Redis connections ({s.get('stream', 'both')} stream)"
+    if s.get("action") == "disabled":
+        return "the Redis proxy was disabled: every Redis connection cut and refused"
+    return f"{data.get('name', 'the fault')} struck"
+
+
+def _healed(start: dict | None, end: dict | None) -> str:
+    if not end:
+        return "; it was never healed before the drain"
+    took = end["mono"] - start["mono"] if start else None
+    h = end.get("data", {}).get("healed") or {}
+    span = f" {took:.2f} s later" if took is not None else ""
+    if h.get("action") == "start":
+        return f"; {h.get('server', 'it')} started again{span}" + (f" (pid {h['pid']})" if h.get("pid") else "")
+    if h.get("removed") or h.get("action") == "enabled":
+        return f"; healed{span}"
+    if h.get("action"):
+        return f"; heal: {h['action']}{span}"
+    return f"; healed{span}"
+
+
+def fault_in_words(event: dict, ops: list[dict], specs: dict[str, dict]) -> str:
+    """One scenario fault with what the history says happened: what struck, when, and its healing."""
+    mine = [op for op in ops if op.get("kind") == "fault" and op.get("key") == event.get("at_key")
+            and op.get("data", {}).get("name") == event.get("fault")]
+    start = next((op for op in mine if op["type"] == "start"), None)
+    note = next((op for op in mine if op["type"] == "note"), None)
+    end = next((op for op in mine if op["type"] == "end"), None)
+    if start is None:
+        return f"{event.get('fault')} {_when(event, specs)}: not injected (no fault in the history)"
+    text = f"{_when(event, specs)}, {_struck(note['data']) if note else event.get('fault') + ' struck'}"
+    if event.get("phase") == "submit":
+        text += ", and the tasks after it were submitted inside the fault's window"
+    return f"{event.get('fault')}: {text}{_healed(start, end)}"
+
+
+def _task_result(task: dict, quiesce: dict) -> str:
+    status = task.get("status") or {}
+    if status.get("supported") is False:
+        said = "no status API"
+    elif status.get("state"):
+        said = f"status says {status['state']!r}" + (f" ({status['raw_state']})" if status.get("raw_state") not in (None, status["state"]) else "")
+    else:
+        said = "no status answer"
+    outcome = task["outcome"]
+    runs = len(task.get("attempts", []))
+    ran = "never ran" if runs == 0 else f"{runs} attempt{'s' if runs > 1 else ''}, {task.get('successes', 0)} succeeded"
+    drain = f" after the {_num(quiesce['deadline_s'])} s drain" if quiesce.get("deadline_s") is not None else ""
+    if outcome in ("lost", "stuck"):
+        return f"{outcome} ({ran}; {said}{drain})"
+    if outcome in ("duplicated", "status-mismatch", "phantom", "indeterminate"):
+        return f"{outcome} ({task.get('note') or ran})"
+    return f"{outcome} ({ran}; {said})"
+
+
+def outcomes_in_words(tasks: list[dict], violating: list[str], quiesce: dict) -> str:
+    """"t0 stuck (...); t1–t4 ok" — the violating tasks first, each with why, then the others by outcome."""
+    by_key = {t["key"]: t for t in tasks}
+    parts: list[str] = []
+    grouped: dict[str, list[str]] = {}
+    for key in violating:
+        if key in by_key:
+            text = _task_result(by_key[key], quiesce)
+            grouped.setdefault(text, []).append(key)
+    parts += [f"{key_ranges(keys)} {text}" for text, keys in grouped.items()]
+    rest: dict[str, list[str]] = {}
+    for t in tasks:
+        if t["key"] not in violating:
+            detail = t["outcome"]
+            if t["outcome"] not in GOOD and t.get("note"):
+                detail += f" ({t['note']})"
+            if t.get("redeliveries"):
+                detail += (f" (re-delivered after the fault: {len(t['attempts'])} attempts"
+                           + (f", done {t['recovery_s']:g} s after the fault" if t.get("recovery_s") is not None else "") + ")")
+            rest.setdefault(detail, []).append(t["key"])
+    parts += [f"{key_ranges(keys)} {outcome}" for outcome, keys in rest.items()]
+    return "; ".join(parts)
+
+
+def scenario_in_words(scenario: dict | None, cell: dict, ops: list[dict]) -> str:
+    """The cell's counterexample as one sentence: tasks, faults, → outcomes."""
+    verdict = cell["verdict"]
+    tasks = cell["check"]["tasks"]
+    specs = {t["key"]: t for t in (scenario or {}).get("tasks", [])}
+    head = tasks_in_words(list(specs.values())) if specs else f"{len(tasks)} tasks"
+    events = (scenario or {}).get("faults", [])
+    faults = "; ".join(fault_in_words(e, ops, specs) for e in events) if events else "no fault injected"
+    result = outcomes_in_words(tasks, verdict["result"].get("violating_keys", []), verdict["evidence"].get("quiesce", {}))
+    return f"{head}; {faults} → {result}."
+
+
+def fault_label(v: dict, *, prose: bool = False) -> str:
+    """A verdict's fault as the matrix shows it (``kill-redis [rdb] (docker)``) or, with ``prose``, in a
+    sentence (``kill-redis with Redis persistence rdb (docker)``); the persistence mode is named where
+    the fault hits Redis itself, as in the terminal table."""
+    label = "no fault" if prose and v["fault"] == "none" else v["fault"]
+    if v["fault"] in ("restart-redis", "kill-redis"):
+        label += f" with Redis persistence {v['persistence']}" if prose else f" [{v['persistence']}]"
+    if v.get("infra", "process") != "process":
+        label += f" ({v['infra']})"
+    return label
+
+
+def _broke(v: dict) -> str:
+    counts = v["result"].get("counts", {})
+    bad = {k: n for k, n in counts.items() if k not in GOOD}
+    shown = ", ".join(f"{n} {k}" for k, n in sorted(bad.items(), key=lambda kv: -kv[1])) or "see the cell"
+    return f"{v['profile']} ({shown} of {v['result'].get('relevant', '?')})"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def summary_paragraph(report: dict) -> str:
+    """What broke, across the run, in a few sentences generated from the verdicts."""
+    verdicts = report.get("verdicts", [])
+    if not verdicts:
+        return "This run recorded no verdicts." + (f" {_count(len(report['errors']), 'cell')} failed to run." if report.get("errors") else "")
+    tally: dict[str, int] = {}
+    for v in verdicts:
+        tally[v["verdict"]] = tally.get(v["verdict"], 0) + 1
+    profiles = sorted({v["profile"] for v in verdicts})
+    head = (f"This run judged {_count(len(verdicts), 'cell')} over {_count(len(profiles), 'profile')}: "
+            + ", ".join(f"{tally[k]} {k}" for k in WORST_FIRST if k in tally) + ".")
+    groups: dict[tuple, list[dict]] = {}
+    for v in verdicts:
+        groups.setdefault((v["claim"], fault_label(v, prose=True)), []).append(v)
+    sentences = []
+    for (claim, fault), vs in groups.items():
+        violated = [v for v in vs if v["verdict"] == "violated"]
+        not_claimed = [v for v in vs if v["verdict"] == "not-claimed"]
+        if not violated and not not_claimed:
+            continue
+        sentence = f"{claim} under {fault}: "
+        if violated:
+            sentence += (f"{len(violated)} of {_count(len(vs), 'profile')} broke it — "
+                         + ", ".join(_broke(v) for v in violated))
+        if not_claimed:
+            sentence += ("; " if violated else "") + "the seed does not claim it for " + ", ".join(_broke(v) for v in not_claimed)
+        sentences.append(sentence + ".")
+    if not sentences:
+        return head + " Nothing broke: every claim checked held."
+    shown, more = sentences[:6], len(sentences) - 6
+    tail = f" … and {more} more (see the matrix)." if more > 0 else ""
+    errors = f" {_count(len(report['errors']), 'cell')} failed to run (see Errors)." if report.get("errors") else ""
+    return " ".join([head, *shown]) + tail + errors

@@ -1,0 +1,97 @@
+"""The scenario-in-words and the run summary, on real cells (tests/report_data/run: copied from a
+quick run — report.json, and each cell's history.jsonl, ledger/ and scenario.json)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chaos.report.cell_view import load_cell
+from chaos.report.words import key_ranges, scenario_in_words, summary_paragraph, tasks_in_words
+
+RUN = Path(__file__).parent / "report_data" / "run"
+
+
+@pytest.fixture(scope="module")
+def report():
+    return json.loads((RUN / "report.json").read_text())
+
+
+def view(report, name):
+    cell = next(c for c in report["cells"] if c["directory"].endswith("/" + name))
+    v = load_cell(cell, report, RUN)
+    assert v.found and not v.missing
+    return v
+
+
+def words(report, name):
+    v = view(report, name)
+    return scenario_in_words(v.scenario, v.cell, v.ops)
+
+
+def test_key_ranges():
+    assert key_ranges(["t0", "t1", "t2", "t3", "t4"]) == "t0–t4"
+    assert key_ranges(["t1", "t2", "c0"]) == "t1, t2, c0"
+    assert key_ranges(["f0", "f1", "f2", "x", "t7"]) == "f0–f2, x, t7"
+    assert key_ranges([]) == ""
+
+
+def test_tasks_group_consecutive_equal_specs():
+    tasks = [{"key": "t0", "duration_s": 0.2, "hold_at": "start"}] + [{"key": f"t{i}", "duration_s": 0.5} for i in range(1, 5)]
+    assert tasks_in_words(tasks) == "5 tasks: t0 (0.2 s, held at its start), t1–t4 (0.5 s each)"
+    assert tasks_in_words([{"key": "a", "duration_s": 1, "fail_times": 1, "priority": 9, "countdown_s": 2}]) == \
+        "1 task: a (1 s, fails on its first attempt, priority 9, countdown 2 s)"
+
+
+def test_a_killed_worker_that_leaves_a_job_stuck(report):
+    assert words(report, "persistence-kill-worker-rq-default@aof-everysec") == (
+        "5 tasks: t0 (0.2 s, held at its start), t1–t4 (0.5 s each); kill-worker: when t0 had started (held at its "
+        "start), the worker process (pid 4344) was killed with SIGKILL; worker started again 0.67 s later (pid 4352) "
+        "→ t0 stuck (1 attempt, 0 succeeded; status says 'running' (started) after the 7.2 s drain); t1–t4 ok.")
+
+
+def test_redis_killed_without_a_snapshot_loses_the_queue(report):
+    text = words(report, "persistence-kill-redis-rq-default@rdb")
+    assert "the redis process (pid 6071) was killed with SIGKILL" in text
+    assert text.endswith("→ t1–t4 lost (never ran; status says 'unknown' after the 7.2 s drain); t0 ok.")
+
+
+def test_a_network_fault_names_its_toxic_and_its_window(report):
+    text = words(report, "persistence-reset-peer-run-celery-default@aof-everysec")
+    assert "a Toxiproxy reset_peer toxic (timeout=0) hit the Redis connections (upstream stream); healed 3.00 s later" in text
+    assert "t1–t4 lost" in text and "t0 status-mismatch (ledger: succeeded; status: 'running' ('STARTED'))" in text
+
+
+def test_a_redelivery_is_told_with_its_recovery_time(report):
+    v = view(report, "persistence-kill-worker-celery-acks-late@aof-everysec")
+    t0 = next(t for t in v.tasks if t["key"] == "t0")
+    text = scenario_in_words(v.scenario, v.cell, v.ops)
+    assert f"t0 retried (re-delivered after the fault: 2 attempts, done {t0['recovery_s']:g} s after the fault)" in text
+
+
+def test_no_fault_and_no_status_api(report):
+    assert words(report, "retry-none-rq-retry@aof-everysec").endswith("no fault injected → c0 ok; f0, f1 retried.")
+    assert "→ t0–t4 lost (1 attempt, 0 succeeded; no status API after the 7.2 s drain)." in \
+        words(report, "persistence-kill-worker-bgtasks@aof-everysec")
+
+
+def test_words_without_the_cell_directory_still_come_from_report_json(report):
+    cell = report["cells"][0]
+    v = load_cell(cell, report, RUN.parent / "nowhere")
+    assert not v.found and v.missing
+    assert scenario_in_words(v.scenario, v.cell, v.ops).startswith(f"{len(cell['check']['tasks'])} tasks; ")
+
+
+def test_summary_names_what_broke_from_the_verdicts(report):
+    text = summary_paragraph(report)
+    assert text.startswith("This run judged 6 cells over 5 profiles: 3 violated, 1 not-claimed, 2 holds.")
+    assert ("persistence under kill-worker: 1 of 3 profiles broke it — rq-default (1 stuck of 5); "
+            "the seed does not claim it for bgtasks (5 lost of 5).") in text
+    assert "persistence under kill-redis with Redis persistence rdb: 1 of 1 profile broke it — rq-default (4 lost of 5)." in text
+
+
+def test_summary_when_nothing_broke(report):
+    held = dict(report, verdicts=[v for v in report["verdicts"] if v["verdict"] == "holds"])
+    assert summary_paragraph(held).endswith("Nothing broke: every claim checked held.")
+    assert summary_paragraph({"verdicts": [], "errors": [{"cell": "x", "error": "y"}]}) == \
+        "This run recorded no verdicts. 1 cell failed to run."
