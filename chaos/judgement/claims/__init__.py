@@ -1,9 +1,12 @@
 """Claims: one module per cell row of the seed's table, registered by name in ``CLAIMS``."""
 
 from chaos.judgement.claims.base import Claim, ClaimResult, Evidence, OutcomeClaim
+from chaos.judgement.claims.cancellation import Cancellation
 from chaos.judgement.claims.persistence import Persistence
 from chaos.judgement.claims.retry import Retry
+from chaos.judgement.claims.status import Status
+from chaos.judgement.claims.timeout import Timeout
 
-CLAIMS: dict[str, Claim] = {c.name: c for c in (Persistence(), Retry())}
+CLAIMS: dict[str, Claim] = {c.name: c for c in (Persistence(), Retry(), Status(), Timeout(), Cancellation())}
 
 __all__ = ["CLAIMS", "Claim", "ClaimResult", "Evidence", "OutcomeClaim"]
