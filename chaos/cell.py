@@ -73,6 +73,8 @@ class CellRun:
             status = (o.status or {}).get("state") if (o.status or {}).get("supported", True) else "no status API"
             lines.append(f"  {key}: {o.outcome:<15} submission={o.submission} status={status} attempts: {attempts}"
                          + (f" recovery {o.recovery_s}s" if o.recovery_s is not None else ""))
+        if v.result.note:
+            lines.append(f"  claim: {v.result.note}")
         q = v.evidence["quiesce"]
         lines.append(f"  drain: {q['drained_s']} s of a {q['deadline_s']} s deadline"
                      + (" (timed out)" if q["timed_out"] else ""))

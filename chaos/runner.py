@@ -1,10 +1,11 @@
 """The runner: plays one scenario against one deployment.
 
 Phases (as in Jepsen): submit the workload (pausing before each submission as the scenario's pacing
-says), strike each fault when its trigger appears in the ledger
-and heal it, quiesce (heal all, release holds, drain with a deadline), take the final status
-readings, then read the monitor when the deployment runs one (chaos/monitor/observe.py).
-Everything observed goes to the history and the ledger; judging is the checker's job.
+says), play the client actions (cancel, status probes) when their triggers appear in the ledger,
+strike each fault when its trigger appears in the ledger and heal it, quiesce (heal all, release
+holds, drain with a deadline), take the final status readings, then read the monitor when the
+deployment runs one (chaos/monitor/observe.py). Everything observed goes to the history and the
+ledger; judging is the checker's job.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ from chaos.scenario.model import Scenario
 
 TRIGGER_DEADLINE_S = 30.0
 POLL_S = 0.02
+# After an acknowledged cancel, the runner waits (this long at most) until the status API shows the task
+# cancelled or failed before it goes on, so that whatever comes next (a fault, the release of a held
+# task) lands after the backend has acted on the cancel, by construction. Not seeing it in time is
+# recorded, and the run goes on: the claim then judges what really happened.
+CANCEL_SETTLE_S = 10.0
+NEVER_SUBMITTED = "never-submitted"  # the history label of the status read of an id that was never submitted
 
 
 class RunError(RuntimeError):
@@ -112,6 +119,41 @@ def _during_run(deployment: Deployment, history: History, fault_event) -> float:
     return _heal(deployment, history, fault, fault_id, fault_event)
 
 
+def _settle_cancel(client: TargetClient, history: History, key: str) -> None:
+    start = time.monotonic()
+    while True:
+        state = client.status(key, settle=True).get("state")
+        if state in ("cancelled", "failed"):
+            history.add("cancel", "note", key, settled=True, state=state, after_s=round(time.monotonic() - start, 3))
+            return
+        if time.monotonic() - start > CANCEL_SETTLE_S:
+            history.add("cancel", "note", key, settled=False, state=state,
+                        detail=f"the status API did not show the cancel within {CANCEL_SETTLE_S:.0f} s")
+            return
+        time.sleep(POLL_S * 5)
+
+
+def _act(deployment: Deployment, client: TargetClient, history: History, action) -> None:
+    """Play one client action once its trigger is in the ledger. A task whose submission was not
+    acknowledged has no id to act on: that is recorded, not an error."""
+    trigger = wait_for_event(deployment.ledger_dir, action.at_key, action.at_event, TRIGGER_DEADLINE_S)
+    if trigger is None:
+        raise RunError(f"action {action.action} {action.key or ''}: task {action.at_key} never reached "
+                       f"{action.at_event!r} within {TRIGGER_DEADLINE_S:.0f} s; see the logs in {deployment.logs_dir}")
+    if action.action == "status-unknown":
+        client.status_of_id(NEVER_SUBMITTED, f"taskchaos-never-submitted-{uuid.uuid4()}", never_submitted=True)
+        return
+    if action.key not in client.ids:
+        history.add(action.action, "note", action.key, skipped="its submission was not acknowledged: no id")
+        return
+    if action.action == "status":
+        client.status(action.key, probe=True)
+        return
+    answer = client.cancel(action.key, terminate=action.terminate)
+    if answer.get("cancelled"):
+        _settle_cancel(client, history, action.key)
+
+
 def run_scenario(deployment: Deployment, scenario: Scenario, directory: Path) -> RunRecord:
     directory.mkdir(parents=True, exist_ok=True)
     history = History(directory / "history.jsonl")
@@ -132,6 +174,8 @@ def run_scenario(deployment: Deployment, scenario: Scenario, directory: Path) ->
         for fault, fault_id, start, fault_event in struck:
             _wait_window(fault, start)
             last_fault_end = _heal(deployment, history, fault, fault_id, fault_event)
+        for action in scenario.actions:
+            _act(deployment, client, history, action)
         for fault_event in scenario.faults:
             if fault_event.phase == "run":
                 last_fault_end = _during_run(deployment, history, fault_event)

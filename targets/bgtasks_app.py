@@ -23,7 +23,7 @@ class BackgroundTasksAdapter:
     def status(self, task_id: str) -> TaskStatus:
         raise Unsupported("BackgroundTasks keeps no task state: there is nothing to query")
 
-    def cancel(self, task_id: str) -> bool:
+    def cancel(self, task_id: str, terminate: bool) -> bool:
         raise Unsupported("BackgroundTasks cannot cancel a task")
 
 

@@ -46,7 +46,7 @@ class DroppingAdapter:
     def status(self, task_id: str) -> TaskStatus:
         raise Unsupported("this broken target keeps no task state")
 
-    def cancel(self, task_id: str) -> bool:
+    def cancel(self, task_id: str, terminate: bool) -> bool:
         raise Unsupported("this broken target cannot cancel a task")
 
 

@@ -1,6 +1,10 @@
 """Celery target, shaped like the seed's code: ``@celery_app.task(bind=True, max_retries=...)``,
 ``raise self.retry(exc=e, countdown=...)``, JSON serialiser, Redis as broker and result backend.
 
+A spec's ``time_limit_s`` becomes ``apply_async(soft_time_limit=time_limit_s,
+time_limit=time_limit_s + HARD_LIMIT_GRACE_S)``: the soft limit raises ``SoftTimeLimitExceeded`` inside
+the body at the limit, the hard limit kills the prefork child if the body outlives that.
+
 Status reads the result backend with ``backend.get_task_meta(id, cache=False)``: one GET of the
 meta key, no side effect (``AsyncResult.get()`` would subscribe and wait; ``forget()`` deletes).
 """
@@ -18,6 +22,7 @@ S = PROFILE["settings"]
 RC = PROFILE["redis_client"]
 REDIS_URL = redis_url_from_env()
 LEDGER = ledger_from_env("celery")
+HARD_LIMIT_GRACE_S = 1.0  # hard time_limit = soft_time_limit + this: the backstop for a body that ignores the soft one
 
 celery_app = Celery("tasks", broker=f"{REDIS_URL}/0", backend=f"{REDIS_URL}/1")
 
@@ -82,10 +87,13 @@ _STATE = {
 
 class CeleryAdapter:
     backend = "celery"
-    features: frozenset[str] = frozenset()
+    features: frozenset[str] = frozenset({"time_limit"})
 
     def submit(self, spec: TaskSpec, schedule) -> str:
-        return run_task.delay(spec.model_dump()).id
+        limits = {}
+        if spec.time_limit_s is not None:
+            limits = {"soft_time_limit": spec.time_limit_s, "time_limit": spec.time_limit_s + HARD_LIMIT_GRACE_S}
+        return run_task.apply_async(args=[spec.model_dump()], **limits).id
 
     def status(self, task_id: str) -> TaskStatus:
         meta = celery_app.backend.get_task_meta(task_id, cache=False)
@@ -93,8 +101,10 @@ class CeleryAdapter:
         detail = repr(meta.get("result")) if raw in ("FAILURE", "RETRY", "REVOKED") else None
         return TaskStatus(_STATE.get(raw, "unknown"), raw, detail)
 
-    def cancel(self, task_id: str) -> bool:
-        celery_app.control.revoke(task_id)
+    def cancel(self, task_id: str, terminate: bool) -> bool:
+        # A broadcast: no answer comes back, so an unknown id is "cancelled" too (Celery cannot tell).
+        # terminate=True also signals (SIGTERM) the prefork child running it, if one is.
+        celery_app.control.revoke(task_id, terminate=terminate)
         return True
 
 

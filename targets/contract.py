@@ -1,7 +1,7 @@
 """The uniform HTTP contract, as a FastAPI app built around one backend adapter.
 
 An adapter is the backend target's extension point: ``submit(spec) -> id``, ``status(id)``,
-``cancel(id)``. ``build_app`` turns it into the routes documented in ``targets/README.md``.
+``cancel(id, terminate)``. ``build_app`` turns it into the routes documented in ``targets/README.md``.
 """
 
 from __future__ import annotations
@@ -29,6 +29,14 @@ class Unsupported(Exception):
     """The backend has no API for this operation (answered as 501)."""
 
 
+class NotFound(Exception):
+    """The backend has no task with this id (answered as 404)."""
+
+
+class Conflict(Exception):
+    """The operation cannot apply to the task in its current state, e.g. cancelling it twice (answered as 409)."""
+
+
 class BackendAdapter(Protocol):
     backend: str
     features: frozenset[str]  # which of TaskSpec.asks_backend this backend implements (priority, countdown, time_limit)
@@ -37,7 +45,7 @@ class BackendAdapter(Protocol):
 
     def status(self, task_id: str) -> TaskStatus: ...
 
-    def cancel(self, task_id: str) -> bool: ...
+    def cancel(self, task_id: str, terminate: bool) -> bool: ...
 
 
 def refusal(adapter: BackendAdapter, spec: TaskSpec) -> JSONResponse | None:
@@ -88,11 +96,15 @@ def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) 
         return {"id": task_id, "state": st.state, "raw_state": st.raw_state, "detail": st.detail}
 
     @app.post("/tasks/{task_id}/cancel")
-    def cancel(task_id: str):
+    def cancel(task_id: str, terminate: bool = False):
         try:
-            return {"id": task_id, "cancelled": adapter.cancel(task_id)}
+            return {"id": task_id, "cancelled": adapter.cancel(task_id, terminate), "terminate": terminate}
         except Unsupported as exc:
             return JSONResponse(status_code=501, content={"detail": str(exc)})
+        except NotFound as exc:
+            return JSONResponse(status_code=404, content={"detail": str(exc)})
+        except Conflict as exc:
+            return JSONResponse(status_code=409, content={"detail": str(exc)})
         except Exception as exc:
             return JSONResponse(status_code=503, content={"detail": f"{type(exc).__name__}: {exc}"})
 

@@ -9,13 +9,16 @@ status API never calls them: observing must not change the outcome.
 
 from __future__ import annotations
 
+import math
+
 from redis import Redis
 from rq import Queue, Retry
-from rq.exceptions import NoSuchJobError
+from rq.command import send_stop_job_command
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 
 from targets.body import redis_url_from_env, settings_from_env
-from targets.contract import TaskStatus, build_app
+from targets.contract import Conflict, NotFound, TaskStatus, build_app
 from targets.redis_client import redis_kwargs
 
 PROFILE = settings_from_env()
@@ -40,11 +43,13 @@ _STATE = {
 
 class RQAdapter:
     backend = "rq"
-    features: frozenset[str] = frozenset()
+    features: frozenset[str] = frozenset({"time_limit"})
 
     def submit(self, spec, schedule) -> str:
         retry = Retry(max=S["retries"], interval=S["retry_countdown_s"]) if S["retries"] else None
-        job = queue.enqueue("targets.rq_tasks.run_task", spec.model_dump(), retry=retry)
+        # job_timeout is whole seconds in RQ's death-penalty (SIGALRM); round up, never down to 0
+        timeout = None if spec.time_limit_s is None else max(1, math.ceil(spec.time_limit_s))
+        job = queue.enqueue("targets.rq_tasks.run_task", spec.model_dump(), retry=retry, job_timeout=timeout)
         return job.id
 
     def status(self, task_id: str) -> TaskStatus:
@@ -60,8 +65,20 @@ class RQAdapter:
             detail = detail[0] if detail else None
         return TaskStatus(_STATE.get(raw, "unknown"), raw, detail)
 
-    def cancel(self, task_id: str) -> bool:
-        Job.fetch(task_id, connection=redis_conn).cancel()
+    def cancel(self, task_id: str, terminate: bool) -> bool:
+        """``job.cancel()`` for a job that is not executing; with ``terminate``, a job executing in a work
+        horse is stopped instead (``send_stop_job_command``: the worker kills the horse, status ``stopped``)."""
+        try:
+            job = Job.fetch(task_id, connection=redis_conn)
+        except NoSuchJobError:
+            raise NotFound(f"RQ has no job {task_id!r} (never enqueued, or its hash expired)") from None
+        try:
+            if terminate and job.worker_name:
+                send_stop_job_command(redis_conn, task_id)
+            else:
+                job.cancel()
+        except InvalidJobOperation as exc:
+            raise Conflict(f"RQ refused to cancel job {task_id!r}: {exc}") from None
         return True
 
 

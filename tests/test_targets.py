@@ -269,6 +269,11 @@ class TestBackgroundTasksTarget(Contract):
         assert response.status_code == 501, response.text
         assert response.json()["detail"]
 
+    def test_time_limit_is_unsupported(self, target):
+        response = target.http.post("/tasks", json={"key": target.key("limited"), "time_limit_s": 1})
+        assert response.status_code == 501, response.text
+        assert response.json()["unsupported"] == ["time_limit"]
+
 
 class QueueContract(Contract):
     """Celery and RQ: a status API, cancellation, a worker process."""
@@ -290,13 +295,37 @@ class QueueContract(Contract):
             victim_id = target.submit(key=victim)
             response = target.http.post(f"/tasks/{victim_id}/cancel")
             assert response.status_code == 200, response.text
-            assert response.json() == {"id": victim_id, "cancelled": True}
+            assert response.json() == {"id": victim_id, "cancelled": True, "terminate": False}
         finally:
             release(target.dep.ledger_dir, blocker)
         target.wait_event(blocker, "returned")
         body, seen = target.wait_state(victim_id, TERMINAL)
         assert body["state"] == "cancelled", (body, seen)
         assert target.records(victim) == []  # it never ran
+
+    def test_cancel_with_terminate_stops_a_running_task(self, target):
+        key = target.key("running")
+        task_id = target.submit(key=key, hold_at="start", hold_timeout_s=20)
+        try:
+            target.wait_event(key, "held")
+            response = target.http.post(f"/tasks/{task_id}/cancel", params={"terminate": "true"})
+            assert response.status_code == 200, response.text
+            assert response.json() == {"id": task_id, "cancelled": True, "terminate": True}
+            body, seen = target.wait_state(task_id, {"cancelled", "failed", "succeeded"})
+        finally:
+            release(target.dep.ledger_dir, key)
+        assert body["state"] == "cancelled", (body, seen)
+        follower = target.submit(key=target.key("after-cancel"))  # the worker goes on serving
+        assert target.wait_state(follower, TERMINAL)[0]["state"] == "succeeded"
+        assert "succeeded" not in [e for _, e in events(target.records(key))]
+
+    def test_time_limit_stops_an_overrunning_task(self, target):
+        key = target.key("overrun")
+        task_id = target.submit(key=key, duration_s=8, time_limit_s=1)
+        body, seen = target.wait_state(task_id, TERMINAL)
+        assert body["state"] == "failed", (body, seen)
+        assert "Time" in body["detail"], body  # SoftTimeLimitExceeded / JobTimeoutException
+        assert [e for _, e in events(target.records(key))].count("succeeded") == 0
 
     def test_status_reads_write_nothing(self, target):
         """Observing must not change the outcome: with the worker frozen (SIGSTOP: nothing else writes
@@ -347,6 +376,22 @@ class TestRQTarget(QueueContract):
         body = target.status("no-such-task")
         assert (body["state"], body["raw_state"]) == ("unknown", None)
         assert body["detail"]
+
+    def test_cancel_of_an_unknown_id_is_404_and_a_second_cancel_is_409(self, target):
+        response = target.http.post("/tasks/no-such-task/cancel")
+        assert response.status_code == 404, response.text
+        assert "no job 'no-such-task'" in response.json()["detail"]
+        blocker = target.key("blocker")
+        target.submit(key=blocker, hold_at="start", hold_timeout_s=20)
+        try:
+            target.wait_event(blocker, "held")
+            victim_id = target.submit(key=target.key("twice"))
+            assert target.http.post(f"/tasks/{victim_id}/cancel").status_code == 200
+            response = target.http.post(f"/tasks/{victim_id}/cancel")
+            assert response.status_code == 409, response.text
+            assert "already canceled" in response.json()["detail"]
+        finally:
+            release(target.dep.ledger_dir, blocker)
 
     def test_crash_is_retried_in_a_new_process(self, target):
         key = target.key("crash-once")

@@ -2,9 +2,9 @@
 
 Every submission is recorded as an ``invoke`` followed by exactly one completion:
 ``ok`` (2xx with an id), ``fail`` (a definite rejection: 4xx) or ``info`` (timeout, connection
-error, 5xx — the outcome is unknown and the task may or may not run). Status answers, fault
-starts and ends, server restarts and monitor readings are recorded too. Times are ``time.monotonic()`` (one clock for
-every process of the machine) plus wall time for people.
+error, 5xx — the outcome is unknown and the task may or may not run); cancel requests the same
+way. Status answers, fault starts and ends, server restarts and monitor readings are recorded too.
+Times are ``time.monotonic()`` (one clock for every process of the machine) plus wall time for people.
 
 The history is appended to a JSON-lines file as it goes, so it survives a crashed run.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Op:
-    kind: str  # submit | status | fault | infra | phase | monitor (chaos/monitor/observe.py)
+    kind: str  # submit | status | cancel | fault | infra | phase | monitor (chaos/monitor/observe.py)
     type: str  # invoke | ok | fail | info | start | end | note
     key: str | None = None
     mono: float = 0.0
@@ -70,6 +70,9 @@ class History:
             if op.kind == "status" and op.data.get("final"):
                 result[op.key] = op.data
         return result
+
+    def of_kind(self, kind: str, type: str | None = None) -> list[Op]:
+        return [op for op in self.ops if op.kind == kind and (type is None or op.type == type)]
 
     def faults(self) -> list[dict]:
         """Fault windows: one dict per fault with start and end times."""

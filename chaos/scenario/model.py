@@ -7,8 +7,14 @@ hold at ``finish`` (the body finished but the backend has not acknowledged it ye
 Submission pacing is a pause before each submission (``pause_before_s``, applied by the runner):
 all zero is a burst. Scenarios are JSON-serialisable and versioned, so a file replays a run.
 
-Format versions: 1 (tasks and faults), 2 (adds ``pause_before_s`` to each task entry). Version 1
-files still load, with no pauses.
+Client actions (format 3): requests the client makes when a task reaches a lifecycle point, like a
+fault's trigger: ``cancel`` a task (``terminate``: stop it if it is running), read one task's
+``status``, or read the status of an id that was never submitted (``status-unknown``). The runner
+plays them in order, after the submissions and before the faults of phase ``run``, so that e.g.
+"cancel t1 while t0 is held at its start" lands while t1 is certainly still queued.
+
+Format versions: 1 (tasks and faults), 2 (adds ``pause_before_s`` to each task entry), 3 (adds
+``actions``). Versions 1 and 2 still load, with no pauses (1) and no actions.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ from pathlib import Path
 
 from chaos.records.taskspec import TaskSpec
 
-SCENARIO_VERSION = 2
-SUPPORTED_VERSIONS = (1, 2)
+SCENARIO_VERSION = 3
+SUPPORTED_VERSIONS = (1, 2, 3)
 PHASES = ("run", "submit")
+ACTIONS = ("cancel", "status", "status-unknown")
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,30 @@ class FaultEvent:
 
 
 @dataclass(frozen=True)
+class ClientAction:
+    """A client request made once ``at_key`` reaches ``at_event`` in the ledger."""
+
+    action: str  # one of ACTIONS
+    at_key: str
+    at_event: str = "held"
+    key: str | None = None  # the task acted on (cancel, status); None for status-unknown
+    terminate: bool = False  # cancel only: stop the task if it is running
+
+    def __post_init__(self):
+        if self.action not in ACTIONS:
+            raise ValueError(f"client action {self.action!r}: expected one of {ACTIONS}")
+        if (self.key is None) != (self.action == "status-unknown"):
+            raise ValueError(f"client action {self.action!r}: a key is required for cancel and status, "
+                             "and meaningless for status-unknown")
+        if self.terminate and self.action != "cancel":
+            raise ValueError(f"client action {self.action!r}: terminate applies to cancel only")
+
+    def to_json(self) -> dict:
+        return {"action": self.action, "at_key": self.at_key, "at_event": self.at_event, "key": self.key,
+                "terminate": self.terminate}
+
+
+@dataclass(frozen=True)
 class Scenario:
     """``pauses_s``: the pause before each task's submission in seconds, parallel to ``tasks`` (empty: none)."""
 
@@ -48,8 +79,15 @@ class Scenario:
     tasks: tuple[TaskSpec, ...]
     faults: tuple[FaultEvent, ...] = field(default_factory=tuple)
     pauses_s: tuple[float, ...] = field(default_factory=tuple)
+    actions: tuple[ClientAction, ...] = field(default_factory=tuple)
 
     def __post_init__(self):
+        keys = {t.key for t in self.tasks}
+        for action in self.actions:
+            for key in (action.at_key, action.key):
+                if key is not None and key not in keys:
+                    raise ValueError(f"scenario {self.name}: action {action.action} names task {key!r}, "
+                                     f"which is not in the scenario")
         if self.pauses_s and len(self.pauses_s) != len(self.tasks):
             raise ValueError(f"scenario {self.name}: {len(self.pauses_s)} pauses for {len(self.tasks)} tasks")
         if any(p < 0 for p in self.pauses_s):
@@ -69,7 +107,7 @@ class Scenario:
     def to_json(self) -> dict:
         tasks = [t.model_dump() | {"pause_before_s": self.pause_before_s(i)} for i, t in enumerate(self.tasks)]
         return {"version": SCENARIO_VERSION, "name": self.name, "tasks": tasks,
-                "faults": [f.to_json() for f in self.faults]}
+                "faults": [f.to_json() for f in self.faults], "actions": [a.to_json() for a in self.actions]}
 
     @staticmethod
     def from_json(obj: dict) -> "Scenario":
@@ -77,11 +115,14 @@ class Scenario:
         if version not in SUPPORTED_VERSIONS:
             raise ValueError(f"scenario version {version!r} is not supported (this taskchaos reads "
                              f"{', '.join(map(str, SUPPORTED_VERSIONS))})")
+        if obj.get("actions") and version < 3:
+            raise ValueError(f"scenario {obj.get('name')!r}: client actions need format version 3, the file says {version}")
         entries = [dict(t) for t in obj["tasks"]]
         pauses = tuple(float(e.pop("pause_before_s", 0.0)) for e in entries) if version >= 2 else ()
         return Scenario(name=obj["name"], tasks=tuple(TaskSpec.model_validate(e) for e in entries),
                         faults=tuple(FaultEvent(**f) for f in obj["faults"]),
-                        pauses_s=pauses)
+                        pauses_s=pauses,
+                        actions=tuple(ClientAction(**a) for a in obj.get("actions", [])))
 
     def save(self, path: Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")

@@ -35,8 +35,8 @@ def _choices(canonical: float, others: tuple[float, ...]) -> st.SearchStrategy[f
 
 def _triggers(workload: Scenario) -> set[str]:
     keys = {f.at_key for f in workload.faults}
-    for event in getattr(workload, "cancels", ()) or ():  # cancel events, when the model has them
-        keys |= {getattr(event, "at_key", None), getattr(event, "key", None)} - {None}
+    for action in workload.actions:  # client actions (cancel, status reads) and the tasks they aim at
+        keys |= {action.at_key, action.key} - {None}
     return keys
 
 

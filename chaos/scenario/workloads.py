@@ -8,12 +8,21 @@ where ``fault`` is a name in chaos.nemesis.FAULTS (or ``none``) and ``phase`` is
 - ``monitoring``: tasks that succeed before a held task, one that fails on every attempt, the held
   task (the fault strikes while it is held: everything before it has finished, everything after it
   waits), and tasks that succeed after it.
+- ``status``: t0 held at its start with tasks queued behind it and one that fails for good; while t0
+  is held the client reads a queued task's status and the status of an id never submitted, then the
+  fault strikes.
+- ``timeout``: a task whose body runs far past its time limit, one well within its limit, and one
+  without a limit queued behind them (the worker must go on serving).
+- ``cancellation``: t0 held at its start, t1 and t2 queued behind it; while t0 is held the client
+  cancels t1 (certainly still queued) and, with no fault, cancels t0 with terminate (certainly
+  running); t2 is never cancelled. With ``kill-worker`` the worker is killed after the cancel of t1
+  has shown in the status API and before t1 could start.
 """
 
 from __future__ import annotations
 
 from chaos.records.taskspec import TaskSpec
-from chaos.scenario.model import FaultEvent, Scenario
+from chaos.scenario.model import ClientAction, FaultEvent, Scenario
 
 BUDGETS = ("quick", "standard", "deep")
 # Tasks queued behind the held one. Never fewer than 4: with Celery's default prefetch (4 per
@@ -39,6 +48,35 @@ def retry(fault: str, phase: str, budget: str) -> Scenario:
     return Scenario(name="retry", tasks=tuple(tasks))
 
 
+def _faults(fault: str, phase: str) -> tuple[FaultEvent, ...]:
+    return () if fault == "none" else (FaultEvent(fault, at_key="t0", at_event="held", phase=phase),)
+
+
+def status(fault: str, phase: str, budget: str) -> Scenario:
+    tasks = [TaskSpec(key="t0", duration_s=0.2, hold_at="start")]
+    tasks += [TaskSpec(key=f"t{i}", duration_s=0.2) for i in range(1, 1 + {"quick": 2, "standard": 3, "deep": 6}[budget])]
+    tasks += [TaskSpec(key="fails", duration_s=0.05, fail_times=4)]  # more failures than any profile retries
+    actions = (ClientAction("status", at_key="t0", key="t1"), ClientAction("status-unknown", at_key="t0"))
+    return Scenario(name=f"status-{fault}", tasks=tuple(tasks), faults=_faults(fault, phase), actions=actions)
+
+
+def timeout(fault: str, phase: str, budget: str) -> Scenario:
+    # 1 s is RQ's granularity (job_timeout is whole seconds); 8 s of body leaves no doubt it overran
+    tasks = (TaskSpec(key="overrun", duration_s=8.0, time_limit_s=1.0),
+             TaskSpec(key="within", duration_s=0.2, time_limit_s=5.0),
+             TaskSpec(key="after", duration_s=0.2))
+    return Scenario(name=f"timeout-{fault}", tasks=tasks, faults=_faults(fault, phase))
+
+
+def cancellation(fault: str, phase: str, budget: str) -> Scenario:
+    tasks = (TaskSpec(key="t0", duration_s=0.2, hold_at="start"), TaskSpec(key="t1", duration_s=0.2),
+             TaskSpec(key="t2", duration_s=0.2))
+    actions = [ClientAction("cancel", at_key="t0", key="t1")]
+    if fault == "none":  # a fault that hurts the worker would cut t0 off by itself
+        actions.append(ClientAction("cancel", at_key="t0", key="t0", terminate=True))
+    return Scenario(name=f"cancellation-{fault}", tasks=tasks, faults=_faults(fault, phase), actions=tuple(actions))
+
+
 # Tasks that finish before the held one and after it; the same shape in every budget.
 _MONITORED = {"quick": 2, "standard": 2, "deep": 4}
 _ALWAYS_FAILS = 9  # more failures than any profile allows attempts: the task ends failed everywhere
@@ -58,4 +96,7 @@ WORKLOADS = {
     "persistence": persistence,
     "retry": retry,
     "monitoring": monitoring,
+    "status": status,
+    "timeout": timeout,
+    "cancellation": cancellation,
 }

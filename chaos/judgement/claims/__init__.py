@@ -1,10 +1,13 @@
 """Claims: one module per cell row of the seed's table, registered by name in ``CLAIMS``."""
 
 from chaos.judgement.claims.base import Claim, ClaimResult, Evidence, OutcomeClaim
+from chaos.judgement.claims.cancellation import Cancellation
 from chaos.judgement.claims.monitoring import Monitoring
 from chaos.judgement.claims.persistence import Persistence
 from chaos.judgement.claims.retry import Retry
+from chaos.judgement.claims.status import Status
+from chaos.judgement.claims.timeout import Timeout
 
-CLAIMS: dict[str, Claim] = {c.name: c for c in (Persistence(), Retry(), Monitoring())}
+CLAIMS: dict[str, Claim] = {c.name: c for c in (Persistence(), Retry(), Status(), Timeout(), Cancellation(), Monitoring())}
 
 __all__ = ["CLAIMS", "Claim", "ClaimResult", "Evidence", "OutcomeClaim"]

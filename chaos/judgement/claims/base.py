@@ -27,7 +27,7 @@ import abc
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from chaos.judgement.checker import CheckResult
+from chaos.judgement.checker import CheckResult, TaskOutcome
 from chaos.profile import Profile
 from chaos.records.history import History
 from chaos.records.ledger import LedgerSnapshot
@@ -75,6 +75,12 @@ class Claim(abc.ABC):
     def describe(self) -> dict:
         return {"name": self.name, "seed_row": self.seed_row, "property": self.property,
                 "faults": list(self.faults), "needs": dict(self.needs)}
+
+
+def acknowledged(evidence: Evidence) -> list[tuple[TaskSpec, TaskOutcome]]:
+    """Each task whose submission the target acknowledged, with its outcome, in submission order."""
+    return [(spec, evidence.check.outcomes[spec.key]) for spec in evidence.specs
+            if evidence.check.outcomes[spec.key].submission == "ok"]
 
 
 def unsupported_submissions(evidence: Evidence) -> list[str]:
