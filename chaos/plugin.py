@@ -147,9 +147,9 @@ def pytest_deselected(items):
 def pytest_collection_finish(session):
     """Record whether this run selected the whole chaos suite (each xdist worker writes the same)."""
     chaos_items = [item for item in session.items if _is_chaos(item)]
-    if not chaos_items:
-        return
     config = session.config
+    if not chaos_items or "expectations" not in config.stash[_STATE]:  # none, or refused (runs after a UsageError too)
+        return
     why = []
     deselected = config.stash[_STATE].get("deselected", 0)
     if deselected:
