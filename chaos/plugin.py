@@ -148,8 +148,8 @@ def pytest_collection_finish(session):
     """Record whether this run selected the whole chaos suite (each xdist worker writes the same)."""
     chaos_items = [item for item in session.items if _is_chaos(item)]
     config = session.config
-    if not chaos_items or "expectations" not in config.stash[_STATE]:  # none, or refused (runs after a UsageError too)
-        return
+    if not chaos_items or config.option.collectonly or "expectations" not in config.stash[_STATE]:
+        return  # nothing will run (this hook runs after a UsageError too)
     why = []
     deselected = config.stash[_STATE].get("deselected", 0)
     if deselected:
