@@ -97,6 +97,9 @@ def test_expected_cells_not_run_fail_a_full_run_and_inform_a_subset(expectations
     subset = gate(run, expectations, subset=True)
     assert subset.passed
     assert "informational" in subset.not_run[0].message
+    md = summary_markdown(full, build_matrix(run, ["rq-default"]))
+    assert "## Expected cells that were not run\n\n- persistence/kill-redis/rq-default@aof-always: expected holds, not run\n" in md
+    assert "## Expected cells that were not run" not in summary_markdown(subset, build_matrix(run, ["rq-default"]))
 
 
 def test_a_crashed_cell_fails(expectations):

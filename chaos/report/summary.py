@@ -19,8 +19,11 @@ def summary_markdown(result: GateResult, matrix: dict, *, run_dir: str | None = 
                                           + (f"  \n  replay: `{c.replay}`" if c.replay else "") for c in cells] + [""]
     if result.errors:
         out += ["## Crashed cells", ""] + [f"- {e['cell']}: {e['error']}" for e in result.errors] + [""]
+    failing_not_run = [c for c in result.not_run if c.failing]
+    if failing_not_run:
+        out += ["## Expected cells that were not run", ""] + [f"- {c.message}" for c in failing_not_run] + [""]
     out += ["## Verdict matrix", "", matrix_markdown(matrix, base=run_dir)]
-    if result.not_run:
+    if result.not_run and not failing_not_run:
         out += [f"<details><summary>{len(result.not_run)} expected cells not run</summary>", ""]
         out += [f"- {c.message}" for c in result.not_run] + ["", "</details>", ""]
     return "\n".join(out).rstrip() + "\n"
