@@ -7,7 +7,10 @@
   taskchaos explore CLAIM FAULT PROFILE [--budget B] [--seed N]
                                                              search generated scenarios for a violation,
                                                              shrink it, write minimal-scenario.json
-  taskchaos table RUN_DIR                                    the verdict table of a stored run
+  taskchaos table RUN_DIR                                    the verdict table and matrix of a stored run
+  taskchaos gate RUN_DIR [--expectations F] [--junit P] [--summary P]
+                                                             re-judge a stored run against expectations.toml:
+                                                             exit 0 pass, 1 fail, 2 bad input
   taskchaos report RUN_DIR                                   render RUN_DIR/report.html from its report.json
   taskchaos expectations RUN_DIR                             a stored run's verdicts as expectations TOML
   taskchaos images build [--force|--pull]                    the Redis image for --infra docker
@@ -73,11 +76,23 @@ def _run_dir(args) -> Path:
     return run_dir
 
 
+def _write_cli_report(cell, run_dir: Path, *, started: float, budget: str, infra: str, why: str) -> None:
+    """report.json for a one-cell CLI run (a subset of the suite), and reports/latest pointed at it."""
+    from chaos.report.json_report import build_report, write_report
+
+    report = build_report(run_id=run_dir.name, run_dir=run_dir, cells=[cell.to_json()], started_wall=started,
+                          budget=budget, infra=infra, errors=[], argv=["taskchaos", *sys.argv[1:]],
+                          selection={"subset": True, "why": [why]})
+    print(f"  report:   {write_report(report, run_dir)} (gate it: taskchaos gate {run_dir})")
+
+
 def cmd_cell(args) -> int:
     from chaos.cell import run_cell
 
-    cell = run_cell(args.claim, args.fault, args.profile, budget=args.budget, infra=args.infra, run_dir=_run_dir(args))
+    started, run_dir = time.time(), _run_dir(args)
+    cell = run_cell(args.claim, args.fault, args.profile, budget=args.budget, infra=args.infra, run_dir=run_dir)
     _print_cell(cell)
+    _write_cli_report(cell, run_dir, started=started, budget=args.budget, infra=args.infra, why="taskchaos cell: one cell")
     return 0 if cell.verdict.verdict == "holds" else 1
 
 
@@ -88,9 +103,12 @@ def cmd_replay(args) -> int:
     scenario = Scenario.load(Path(args.scenario))
     print(f"replaying {args.scenario} ({len(scenario.tasks)} tasks, faults: "
           f"{', '.join(f.fault + '@' + f.at_key for f in scenario.faults) or 'none'}) on {args.profile}")
-    cell = run_cell(args.claim, args.fault, args.profile, budget="quick", infra=args.infra, run_dir=_run_dir(args),
+    started, run_dir = time.time(), _run_dir(args)
+    cell = run_cell(args.claim, args.fault, args.profile, budget="quick", infra=args.infra, run_dir=run_dir,
                     scenario=scenario)
     _print_cell(cell)
+    _write_cli_report(cell, run_dir, started=started, budget="quick", infra=args.infra,
+                      why=f"taskchaos replay of {args.scenario}")
     return 0 if cell.verdict.verdict == "holds" else 1
 
 
@@ -104,20 +122,22 @@ def cmd_explore(args) -> int:
 
 
 def _load_report(run_dir: str) -> dict:
-    path = Path(run_dir)
-    path = path / "report.json" if path.is_dir() else path
-    if not path.exists():
-        raise SystemExit(f"taskchaos: no report.json at {path}: pass a run directory such as reports/latest")
-    return json.loads(path.read_text())
+    from chaos.gating import load_report
+
+    return load_report(run_dir)[1]
 
 
 def cmd_table(args) -> int:
+    from chaos.profile import load_profiles
+    from chaos.report.matrix import build_matrix, matrix_text
     from chaos.report.table import outcome_summary, verdict_table
 
     report = _load_report(args.run_dir)
     print(verdict_table(report["verdicts"]))
     print()
     print(outcome_summary(report["cells"]))
+    print()
+    print(matrix_text(build_matrix(report["verdicts"], list(report.get("profiles") or load_profiles()))))
     return 0
 
 
@@ -129,6 +149,22 @@ def cmd_report(args) -> int:
     page = write_html(report, run_dir if run_dir.is_dir() else run_dir.parent)
     print(f"report page: {page}")
     return 0
+
+
+def cmd_gate(args) -> int:
+    """Re-judge a stored run: 0 the gate passes, 1 it fails, 2 bad input (raised as GateInputError /
+    ExpectationError before anything is judged)."""
+    from chaos.gating import gate_report, load_expectations, load_report
+    from chaos.report.matrix import matrix_text
+
+    expectations = load_expectations(args.expectations)
+    run_dir, report = load_report(args.run_dir)
+    gated = gate_report(run_dir, report, expectations, junit=args.junit, summary=args.summary)
+    print(matrix_text(gated.matrix))
+    print()
+    print("\n".join(gated.result.lines()))
+    print(f"junit: {gated.junit}\nsummary: {gated.summary}")
+    return 0 if gated.result.passed else 1
 
 
 def cmd_expectations(args) -> int:
@@ -186,6 +222,11 @@ def main(argv: list[str] | None = None) -> int:
     table.add_argument("run_dir")
     page = sub.add_parser("report", help="render a stored run's report.html from its report.json")
     page.add_argument("run_dir", help="a run directory (reports/<run> or reports/latest) or its report.json")
+    gate = sub.add_parser("gate", help="re-judge a stored run against the expectations (exit 0 pass, 1 fail, 2 bad input)")
+    gate.add_argument("run_dir", help="a run directory (e.g. reports/latest) or its report.json")
+    gate.add_argument("--expectations", default=None, help="expectations file (default: expectations.toml at the repository root)")
+    gate.add_argument("--junit", default=None, help="where to write JUnit XML (default: RUN_DIR/junit.xml)")
+    gate.add_argument("--summary", default=None, help="where to write the Markdown summary (default: RUN_DIR/summary.md)")
     exp = sub.add_parser("expectations", help="print a stored run's verdicts as expectations TOML")
     exp.add_argument("run_dir")
     images = sub.add_parser("images", help="container images for the docker infra driver")
@@ -197,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     if extra and args.command != "run":
         parser.error(f"unrecognised arguments: {' '.join(extra)}")
     _sigterm_as_interrupt()
+    from chaos.gating import GateInputError
     from chaos.infra.base import InfraError
+    from chaos.judgement.expectations import ExpectationError
     from chaos.profile import ProfileError
     from chaos.runner import RunError
 
@@ -208,9 +251,10 @@ def main(argv: list[str] | None = None) -> int:
             from chaos.infra.images import cmd_images_build
 
             return cmd_images_build(args)
-        return {"cell": cmd_cell, "replay": cmd_replay, "explore": cmd_explore, "table": cmd_table, "report": cmd_report,
+        return {"cell": cmd_cell, "replay": cmd_replay, "explore": cmd_explore, "table": cmd_table, "gate": cmd_gate,
+                "report": cmd_report,
                 "expectations": cmd_expectations}[args.command](args)
-    except (InfraError, ProfileError, RunError) as exc:
+    except (InfraError, ProfileError, RunError, GateInputError, ExpectationError) as exc:
         print(f"taskchaos: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,5 +1,6 @@
 """The taskchaos pytest plugin: options, the ``chaos`` fixture, expectations as strict xfail, and
-the verdict table and report.json at the end of the run.
+at the end of the run report.json, the verdict table and matrix, and the gate (junit.xml and
+summary.md in the run directory; a failing gate fails the session).
 
 Imports nothing heavy at load time: the harness is imported inside the hooks that need it.
 
@@ -183,20 +184,55 @@ def _expectations(config):
     """The expectations file, validated against the known claims, faults and profiles (once)."""
     state = config.stash[_STATE]
     if "expectations" not in state:
-        from chaos.judgement.claims import CLAIMS
-        from chaos.judgement.expectations import EXPECTATIONS_FILE, Expectations
-        from chaos.nemesis import fault_labels
-        from chaos.profile import load_profiles
+        from chaos.gating import load_expectations
 
-        path = config.getoption("--chaos-expectations") or EXPECTATIONS_FILE
-        state["expectations"] = Expectations(Path(path), claims=list(CLAIMS), faults=["none", *fault_labels()],
-                                             profiles=list(load_profiles()))
+        state["expectations"] = load_expectations(config.getoption("--chaos-expectations"))
     return state["expectations"]
+
+
+def _is_chaos(item) -> bool:
+    return "chaos" in getattr(item, "fixturenames", ())
+
+
+def pytest_deselected(items):
+    """Chaos cells left out by -k, -m, --deselect, --lf...: the run is a subset of the suite."""
+    for item in items:
+        if _is_chaos(item):
+            state = item.config.stash[_STATE]
+            state["deselected"] = state.get("deselected", 0) + 1
+
+
+def pytest_collection_finish(session):
+    """Record whether this run selected the whole chaos suite (each xdist worker writes the same), and
+    how many chaos cells it will play (``collected.json``, for the live progress)."""
+    chaos_items = [item for item in session.items if _is_chaos(item)]
+    config = session.config
+    if not chaos_items or config.option.collectonly or "expectations" not in config.stash[_STATE]:
+        return  # nothing will run (this hook runs after a UsageError too)
+    path = _run_dir(config) / "collected.json"
+    tmp = path.with_name(f".collected-{os.getpid()}")
+    tmp.write_text(json.dumps({"cells": len(chaos_items)}))
+    tmp.replace(path)
+    why = []
+    deselected = config.stash[_STATE].get("deselected", 0)
+    if deselected:
+        why.append(f"{deselected} chaos tests deselected")
+    if any("::" in str(arg) for arg in config.args):
+        why.append("test ids named on the command line")
+    collected = {Path(str(item.path)) for item in chaos_items}
+    for directory in sorted({path.parent for path in collected}):
+        for path in sorted([*directory.glob("test_*.py"), *directory.glob("*_test.py")]):
+            if path not in collected:
+                why.append(f"{path.name} not collected")
+    selection = _run_dir(config) / "selection"
+    selection.mkdir(exist_ok=True)
+    name = getattr(config, "workerinput", {}).get("workerid", "main")
+    (selection / f"{name}.json").write_text(json.dumps({"subset": bool(why), "why": why, "chaos_tests": len(chaos_items)}))
 
 
 def pytest_collection_modifyitems(session, config, items):
     """Refuse a bad expectations file before anything runs."""
-    if any("chaos" in getattr(item, "fixturenames", ()) for item in items):
+    if any(_is_chaos(item) for item in items):
         from chaos.judgement.expectations import ExpectationError
 
         try:
@@ -205,19 +241,18 @@ def pytest_collection_modifyitems(session, config, items):
             raise pytest.UsageError(str(exc)) from None
 
 
-def pytest_collection_finish(session):
-    """Write how many chaos cells this run will play (``collected.json``), for the live progress."""
-    count = sum("chaos" in getattr(item, "fixturenames", ()) for item in session.items)
-    if count and not session.config.option.collectonly:
-        path = _run_dir(session.config) / "collected.json"
-        tmp = path.with_name(f".collected-{os.getpid()}")
-        tmp.write_text(json.dumps({"cells": count}))
-        tmp.replace(path)
-
-
 @pytest.fixture
 def chaos(request):
     return ChaosFixture(request)
+
+
+def _selection(run_dir: Path) -> dict:
+    """Whether the run was a subset, from what each process that collected chaos tests recorded."""
+    records = [json.loads(p.read_text()) for p in sorted(run_dir.glob("selection/*.json"))]
+    if not records:
+        return {"subset": True, "why": ["no chaos tests collected"]}
+    why = list(dict.fromkeys(w for r in records for w in r["why"]))
+    return {"subset": any(r["subset"] for r in records), "why": why}
 
 
 def _collect(run_dir: Path) -> tuple[list[dict], list[dict]]:
@@ -239,13 +274,21 @@ def _collect(run_dir: Path) -> tuple[list[dict], list[dict]]:
     return cells, errors
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session, exitstatus):
+    """Stop every server; then (once, in the controller) write report.json, point reports/latest at
+    it, gate the run and write junit.xml and summary.md. A failing gate fails the session even when
+    every test passed (e.g. expected cells not run in a full run)."""
+    from chaos.infra import stop_everything
+
+    stop_everything()
+    config = session.config
     state = config.stash.get(_STATE, None)
     if not state or hasattr(config, "workerinput") or not _run_path(config).exists():
         return
+    from chaos.gating import gate_report
     from chaos.report.html_page import write_html
     from chaos.report.json_report import build_report, write_report
-    from chaos.report.table import outcome_summary, verdict_table
 
     run_dir = _run_dir(config)
     cells, errors = _collect(run_dir)
@@ -254,28 +297,50 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     report = build_report(run_id=state["run_id"], run_dir=run_dir, cells=cells,
                           started_wall=state["started"], budget=config.getoption("--chaos-budget"),
                           infra=config.getoption("--infra"), errors=errors,
-                          argv=["pytest", *config.invocation_params.args], seed=state["seed"])
-    path = write_report(report, run_dir)
+                          argv=["pytest", *config.invocation_params.args], selection=_selection(run_dir),
+                          seed=state["seed"])
+    state["report"], state["report_path"] = report, write_report(report, run_dir)
+    state["gate"] = gate_report(run_dir, report, _expectations(config))
+    try:
+        state["page"] = write_html(report, run_dir)
+    except Exception as exc:  # the run's data is safe in report.json: say so, and how to render it again
+        state["page_error"] = (f"report page FAILED: {type(exc).__name__}: {exc}; render it again with "
+                               f"`taskchaos report {run_dir}`")
+    if not state["gate"].result.passed and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    state = config.stash.get(_STATE, None)
+    if not state or "report" not in state:
+        return
+    from chaos.report.matrix import matrix_text
+    from chaos.report.table import outcome_summary, verdict_table
+
+    report, gated = state["report"], state["gate"]
     tr = terminalreporter
     tr.section("taskchaos verdicts")
     tr.write_line(verdict_table(report["verdicts"]))
     tr.write_line("")
     tr.write_line("outcomes per cell (tasks):")
-    tr.write_line(outcome_summary(cells))
-    for err in errors:
+    tr.write_line(outcome_summary(report["cells"]))
+    for err in report["errors"]:
         tr.write_line(f"ERROR {err['cell']}: {err['error']}")
+    tr.section("taskchaos verdict matrix (the seed's table)")
+    tr.write_line(matrix_text(gated.matrix))
+    tr.section("taskchaos gate")
+    for line in gated.result.lines():
+        tr.write_line(line)
+    tr.write_line(f"report: {state['report_path']}")
+    tr.write_line(f"junit: {gated.junit}  summary: {gated.summary}")
     budget = config.getoption("--chaos-budget")
     tr.write_line(f"scenario search: budget {budget}, seed {state['seed']}"
                   + (" (derandomised: the canonical workload of each cell)" if budget == "quick" else "")
                   + f"; repeat: pytest {shlex.join(_without_seed(config.invocation_params.args))} --chaos-seed {state['seed']}")
-    tr.write_line(f"report: {path}")
-    try:
-        page = write_html(report, run_dir)
-    except Exception as exc:  # the run's data is safe in report.json: say so, and how to render it again
-        tr.write_line(f"report page FAILED: {type(exc).__name__}: {exc}; render it again with "
-                      f"`taskchaos report {run_dir}`", red=True)
+    if "page" in state:
+        tr.write_line(f"report page: {state['page']}")
     else:
-        tr.write_line(f"report page: {page}")
+        tr.write_line(state["page_error"], red=True)
 
 
 def _without_seed(args) -> list[str]:
@@ -288,9 +353,3 @@ def _without_seed(args) -> list[str]:
         elif not arg.startswith("--chaos-seed="):
             out.append(arg)
     return out
-
-
-def pytest_sessionfinish(session, exitstatus):
-    from chaos.infra import stop_everything
-
-    stop_everything()

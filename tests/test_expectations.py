@@ -30,10 +30,19 @@ def write(tmp_path, text):
     return path
 
 
-def test_malformed_toml_names_the_file(tmp_path):
-    path = write(tmp_path, "[persistence.kill-worker\nbgtasks = 'holds'\n")
-    with pytest.raises(ExpectationError, match=f"{path}: malformed TOML"):
+@pytest.mark.parametrize("text, line", [
+    ("[persistence.kill-worker\nbgtasks = 'holds'\n", 1),
+    ('[persistence.kill-worker]\nbgtasks = "holds"\n\n[retry.none]\nrq-default = holds\n', 5),
+])
+def test_malformed_toml_names_the_file_and_line(tmp_path, text, line):
+    path = write(tmp_path, text)
+    with pytest.raises(ExpectationError, match=f"{path}:{line}: malformed TOML: .*line {line}"):
         Expectations(path, **KNOWN)
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(ExpectationError, match=f"{tmp_path / 'nope.toml'}: cannot read the expectations file"):
+        Expectations(tmp_path / "nope.toml", **KNOWN)
 
 
 @pytest.mark.parametrize("text, line, message", [
@@ -42,6 +51,11 @@ def test_malformed_toml_names_the_file(tmp_path):
     ('[persistence.unplug]\nbgtasks = "holds"\n', 1, "unknown fault 'unplug'"),
     ('[persistence.kill-worker]\nbgtasks = "fine"\n', 2, "unknown verdict 'fine'"),
     ('[persistence.kill-redis]\nrq-default = { fsync = "holds" }\n', 2, "unknown persistence mode 'fsync'"),
+    ('[persistence.kill-redis]\nrq-default = { rdb = "kept" }\n', 2, "unknown verdict 'kept'"),
+    ('[retry.none]\nrq-default = "holds"\n\n[persistence]\nkill-worker = "holds"\n', 5,
+     r"\[persistence.kill-worker\] must be a table of profiles"),
+    ('# a comment\nretry = "holds"\n', 2, "'retry' must be a table of faults"),
+    ('[retry.none]\nrq-default = 3\n', 2, "unknown verdict 3"),
 ])
 def test_bad_entries_name_file_and_line(tmp_path, text, line, message):
     path = write(tmp_path, text)

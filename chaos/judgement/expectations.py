@@ -7,7 +7,9 @@ strict xfail) fails on any cell whose observed verdict differs, in either direct
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 from chaos.judgement.verdict import VERDICTS
@@ -21,14 +23,26 @@ class ExpectationError(ValueError):
 
 
 def _line_of(text: str, claim: str, fault: str | None = None, key: str | None = None) -> int:
-    """The line that defines ``[claim.fault]`` (or, with ``key``, the key inside that table)."""
+    """The line that defines ``[claim.fault]`` (or, with ``key``, the key inside that table); a claim
+    or fault given as a plain key (``claim = ...``, or ``fault = ...`` under ``[claim]``) is found too."""
     lines = text.splitlines()
     header = None
+    table = None  # the table header the scan is inside
     for number, line in enumerate(lines, 1):
         stripped = line.strip()
-        if stripped.startswith(f"[{claim}.") and (fault is None or stripped.startswith(f"[{claim}.{fault}]")):
-            header = number
-            break
+        if stripped.startswith("["):
+            table = stripped.split("]", 1)[0].strip("[ ")
+            if table.startswith(f"{claim}.") and (fault is None or table == f"{claim}.{fault}"):
+                header = number
+                break
+            if fault is None and table == claim:
+                header = number
+                break
+            continue
+        name = stripped.split("=", 1)[0].strip() if "=" in stripped else None
+        if name is not None and ((table is None and name in (claim, f"{claim}.{fault}"))
+                                 or (table == claim and name == fault)):
+            return number
     if header is None or key is None:
         return header or 0
     for number in range(header + 1, len(lines) + 1):
@@ -43,11 +57,17 @@ def _line_of(text: str, claim: str, fault: str | None = None, key: str | None = 
 class Expectations:
     def __init__(self, path: Path = EXPECTATIONS_FILE, *, claims=None, faults=None, profiles=None):
         self.path = Path(path)
-        text = self.path.read_text()
+        try:
+            text = self.path.read_text()
+        except OSError as exc:
+            raise ExpectationError(f"{self.path}: cannot read the expectations file ({exc.strerror}): pass an "
+                                   f"existing file (default: {EXPECTATIONS_FILE})") from exc
         try:
             self.data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ExpectationError(f"{self.path}: malformed TOML: {exc}") from exc
+            where = re.search(r"at line (\d+)", str(exc))
+            line = f"{where.group(1)}:" if where else ""
+            raise ExpectationError(f"{self.path}:{line} malformed TOML: {exc}") from exc
         self._validate(text, claims, faults, profiles)
 
     def _validate(self, text, claims, faults, profiles) -> None:
@@ -76,6 +96,17 @@ class Expectations:
                         if v not in VERDICTS:
                             fail(f"unknown verdict {v!r} for {claim}.{fault}.{profile} (one of {', '.join(VERDICTS)})",
                                  claim, fault, profile)
+
+    def entries(self) -> Iterator[tuple[str, str, str, str | None, str]]:
+        """Every expectation: (claim, fault, profile, persistence mode or None for any, verdict)."""
+        for claim, by_fault in self.data.items():
+            for fault, by_profile in by_fault.items():
+                for profile, value in by_profile.items():
+                    if isinstance(value, dict):
+                        for mode, verdict in value.items():
+                            yield claim, fault, profile, mode, verdict
+                    else:
+                        yield claim, fault, profile, None, value
 
     def expected(self, claim: str, fault: str, profile: str, persistence: str) -> str | None:
         value = self.data.get(claim, {}).get(fault, {}).get(profile)

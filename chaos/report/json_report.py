@@ -1,5 +1,7 @@
 """report.json: every cell's verdict and evidence, every task's outcome with its ledger attempts and
-status answers, the faults applied, the profiles' settings, versions and the command line."""
+status answers, the faults applied, the profiles' settings, versions, the command line, whether the
+run was a subset of the suite (``selection``) and the verdict matrix (``matrix``). Writing it points
+``reports/latest`` at the run."""
 
 from __future__ import annotations
 
@@ -10,13 +12,19 @@ import time
 from pathlib import Path
 
 from chaos.profile import load_profiles
+from chaos.report.matrix import build_matrix
 from chaos.report.versions import git_revision, versions
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def build_report(*, run_id: str, run_dir: Path, cells: list[dict], started_wall: float, budget: str, infra: str,
-                 errors: list[dict], argv: list[str] | None = None, seed: int | None = None) -> dict:
+                 errors: list[dict], argv: list[str] | None = None, selection: dict | None = None,
+                 seed: int | None = None) -> dict:
+    """``selection``: ``{"subset": bool, "why": [...]}`` — whether the run left out part of the suite
+    (the gate then reports expected cells that were not run without failing on them)."""
+    profiles = load_profiles()
+    verdicts = [c["verdict"] for c in cells]
     return {
         "run_id": run_id,
         "run_dir": str(run_dir),
@@ -29,8 +37,10 @@ def build_report(*, run_id: str, run_dir: Path, cells: list[dict], started_wall:
         "seed": seed,  # Hypothesis seed of the scenario search (the quick budget is derandomised)
         "infra": infra,
         "versions": versions(),
-        "profiles": {name: p.describe() for name, p in load_profiles().items()},
-        "verdicts": [c["verdict"] for c in cells],
+        "profiles": {name: p.describe() for name, p in profiles.items()},
+        "selection": selection or {"subset": True, "why": ["not recorded"]},
+        "matrix": build_matrix(verdicts, list(profiles)),
+        "verdicts": verdicts,
         "cells": cells,
         "errors": errors,
         "lost_means": "not completed and not visibly failed within each cell's drain deadline "

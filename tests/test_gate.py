@@ -1,0 +1,194 @@
+"""The gate over hand-built verdicts and expectation files: what passes, what fails and how each
+changed cell is named; junit.xml and summary.md; ``taskchaos gate`` exit codes, bad input first."""
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from gate_data import verdict
+
+from chaos.cli import main
+from chaos.judgement.expectations import Expectations
+from chaos.judgement.gate import gate
+from chaos.report.junit import junit_xml
+from chaos.report.matrix import build_matrix
+from chaos.report.summary import summary_markdown
+
+EXPECTATIONS = """
+[persistence.kill-worker]
+celery-default = "violated"
+celery-acks-late = "holds"
+
+[persistence.kill-redis]
+rq-default = { none = "violated", aof-always = "holds" }
+
+"""
+MEASURED = """
+[throughput.none]
+rq-default = "measured"
+"""
+
+
+@pytest.fixture
+def expectations(tmp_path):
+    path = tmp_path / "expectations.toml"
+    path.write_text(EXPECTATIONS + MEASURED)
+    return Expectations(path)  # not checked against the registered claims: the gate is about data
+
+
+def as_expected() -> list[dict]:
+    return [verdict("persistence", "kill-worker", "celery-default", "violated", violations=1),
+            verdict("persistence", "kill-worker", "celery-acks-late", "holds"),
+            verdict("persistence", "kill-redis", "rq-default", "violated", persistence="none", violations=4),
+            verdict("persistence", "kill-redis", "rq-default", "violated", persistence="none", violations=4, infra="docker"),
+            verdict("persistence", "kill-redis", "rq-default", "holds", persistence="aof-always"),
+            verdict("throughput", "none", "rq-default", "measured", measurements={"tasks_per_s": 3.0})]
+
+
+def test_a_run_as_expected_passes(expectations):
+    result = gate(as_expected(), expectations, subset=False)
+    assert result.passed, result.lines()
+    assert len(result.cells) == 6 and not result.changed and not result.not_run
+    assert result.lines()[0].startswith("gate: PASS — 6 cells observed, 6 as expected")
+
+
+def test_a_violation_expected_to_hold_fails_and_is_named(expectations):
+    run = as_expected()
+    run[1] = verdict("persistence", "kill-worker", "celery-acks-late", "violated", violations=1)
+    result = gate(run, expectations, subset=False)
+    assert not result.passed
+    (changed,) = result.changed
+    assert changed.message == (
+        "persistence/kill-worker/celery-acks-late@aof-everysec: expected holds, observed violated 1/5 — replay: "
+        "taskchaos replay /runs/r1/cells/persistence-kill-worker-celery-acks-late@aof-everysec/scenario.json "
+        "--profile celery-acks-late@aof-everysec --claim persistence --fault kill-worker --infra process")
+    assert any(line.startswith("  CHANGED persistence/kill-worker/celery-acks-late@aof-everysec") for line in result.lines())
+
+
+def test_a_pass_expected_to_fail_fails_too(expectations):
+    run = as_expected()
+    run[3] = verdict("persistence", "kill-redis", "rq-default", "holds", persistence="none", infra="docker")
+    (changed,) = gate(run, expectations, subset=False).changed
+    assert changed.cell == "persistence/kill-redis/rq-default@none [docker]"
+    assert changed.message.startswith("persistence/kill-redis/rq-default@none [docker]: expected violated, observed holds")
+
+
+def test_measured_is_never_gated_on_numbers(expectations):
+    run = as_expected()
+    run[5] = verdict("throughput", "none", "rq-default", "measured", measurements={"tasks_per_s": 0.001})
+    assert gate(run, expectations, subset=False).passed
+    run[5] = verdict("throughput", "none", "rq-default", "inconclusive", relevant=0)
+    assert [c.cell for c in gate(run, expectations, subset=False).changed] == ["throughput/none/rq-default@aof-everysec"]
+
+
+def test_a_cell_without_expectation_fails_with_the_line_to_add(expectations):
+    run = [*as_expected(), verdict("retry", "none", "rq-retry", "holds")]
+    result = gate(run, expectations, subset=True)
+    assert not result.passed
+    (missing,) = result.no_expectation
+    assert 'add rq-retry = "holds" under [retry.none]' in missing.message
+
+
+def test_expected_cells_not_run_fail_a_full_run_and_inform_a_subset(expectations):
+    run = [v for v in as_expected() if v["persistence"] != "aof-always"]
+    full = gate(run, expectations, subset=False)
+    assert not full.passed
+    assert [c.message for c in full.not_run] == ["persistence/kill-redis/rq-default@aof-always: expected holds, not run"]
+    subset = gate(run, expectations, subset=True)
+    assert subset.passed
+    assert "informational" in subset.not_run[0].message
+    md = summary_markdown(full, build_matrix(run, ["rq-default"]))
+    assert "## Expected cells that were not run\n\n- persistence/kill-redis/rq-default@aof-always: expected holds, not run\n" in md
+    assert "## Expected cells that were not run" not in summary_markdown(subset, build_matrix(run, ["rq-default"]))
+
+
+def test_a_crashed_cell_fails(expectations):
+    result = gate(as_expected(), expectations, subset=True,
+                  errors=[{"cell": "retry/none/rq-retry@aof-everysec [process]", "error": "RunError: app never answered"}])
+    assert not result.passed
+    assert "  CRASHED retry/none/rq-retry@aof-everysec [process]: RunError: app never answered" in result.lines()
+
+
+def test_junit_has_one_testcase_per_cell(expectations):
+    run = as_expected()
+    run[1] = verdict("persistence", "kill-worker", "celery-acks-late", "violated", violations=1)
+    run.pop(4)  # aof-always not run
+    result = gate(run, expectations, subset=True)
+    suite = ET.fromstring(junit_xml(result)).find("testsuite")
+    cases = {(c.get("classname"), c.get("name")): c for c in suite.findall("testcase")}
+    assert len(cases) == 6 and suite.get("tests") == "6" and suite.get("failures") == "1" and suite.get("skipped") == "1"
+    failure = cases[("persistence", "kill-worker/celery-acks-late@aof-everysec")].find("failure")
+    assert "expected holds, observed violated 1/5" in failure.get("message")
+    assert "taskchaos replay" in failure.text
+    assert cases[("persistence", "kill-redis/rq-default@aof-always")].find("skipped") is not None
+    assert cases[("persistence", "kill-redis/rq-default@none [docker]")].find("failure") is None
+    assert cases[("throughput", "none/rq-default@aof-everysec")].find("failure") is None
+
+
+def test_summary_has_the_decision_the_changed_cells_and_the_matrix(expectations):
+    run = as_expected()
+    run[1] = verdict("persistence", "kill-worker", "celery-acks-late", "violated", violations=1)
+    result = gate(run, expectations, subset=True)
+    md = summary_markdown(result, build_matrix(run, ["celery-default", "celery-acks-late", "rq-default"]), run_id="r1")
+    assert md.startswith("# taskchaos gate: FAIL — run `r1`")
+    assert "## Changed cells\n\n- persistence/kill-worker/celery-acks-late@aof-everysec: expected holds, observed violated 1/5" in md
+    assert "| persistence: an accepted task survives restarts | violated 1 of 1 fault | violated 1 of 1 fault | " in md
+
+
+# `taskchaos gate` on hand-built run directories
+
+
+def stored_run(tmp_path, verdicts, *, subset=False):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "report.json").write_text(json.dumps({"run_id": "run", "verdicts": verdicts, "errors": [],
+                                                 "selection": {"subset": subset, "why": []}}))
+    return run
+
+
+def test_cli_gate_pass_and_fail(tmp_path, capsys):
+    expectations = tmp_path / "expectations.toml"
+    expectations.write_text(EXPECTATIONS)
+    run = stored_run(tmp_path, as_expected()[:5])
+    assert main(["gate", str(run), "--expectations", str(expectations)]) == 0
+    assert "gate: PASS" in capsys.readouterr().out
+    assert (run / "junit.xml").exists() and (run / "summary.md").read_text().startswith("# taskchaos gate: PASS")
+    flipped = tmp_path / "flipped.toml"
+    flipped.write_text(EXPECTATIONS.replace('celery-acks-late = "holds"', 'celery-acks-late = "violated"'))
+    junit, summary = tmp_path / "out" / "j.xml", tmp_path / "out" / "s.md"
+    assert main(["gate", str(run), "--expectations", str(flipped), "--junit", str(junit), "--summary", str(summary)]) == 1
+    assert "CHANGED persistence/kill-worker/celery-acks-late@aof-everysec: expected violated, observed holds" in capsys.readouterr().out
+    assert ET.parse(junit).getroot().find("testsuite").get("failures") == "1"
+    assert "## Changed cells" in summary.read_text()
+
+
+@pytest.mark.parametrize("text, where", [
+    ("[persistence.kill-worker\ncelery-default = 'holds'\n", ":1: malformed TOML"),
+    ('[persistence.kill-worker]\ncelery-default = "holds"\n[speed.none]\nrq-default = "holds"\n', ":3: unknown claim 'speed'"),
+    ('[persistence.kill-worker]\ncelery-defualt = "holds"\n', ":2: unknown profile 'celery-defualt'"),
+    ('[persistence.kill-worker]\ncelery-default = "fine"\n', ":2: unknown verdict 'fine'"),
+    ('[persistence.kill-redis]\nrq-default = { fsync = "holds" }\n', ":2: unknown persistence mode 'fsync'"),
+    ('[persistence]\nkill-worker = "holds"\n', ":2: [persistence.kill-worker] must be a table of profiles"),
+])
+def test_cli_gate_refuses_bad_expectations_with_file_and_line(tmp_path, capsys, text, where):
+    expectations = tmp_path / "bad.toml"
+    expectations.write_text(text)
+    run = stored_run(tmp_path, as_expected())
+    assert main(["gate", str(run), "--expectations", str(expectations)]) == 2
+    assert f"taskchaos: {expectations}{where}" in capsys.readouterr().err
+    assert not (run / "junit.xml").exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "no report.json at"),
+    ("{not json", "not a readable report.json"),
+    ('{"cells": []}', "no 'verdicts' list"),
+    ('{"verdicts": [{"claim": "retry"}]}', "verdicts[0] lacks fault, profile, persistence, verdict"),
+])
+def test_cli_gate_refuses_a_bad_run_directory(tmp_path, capsys, content, message):
+    run = tmp_path / "run"
+    run.mkdir()
+    if content is not None:
+        (run / "report.json").write_text(content)
+    assert main(["gate", str(run)]) == 2
+    assert message in capsys.readouterr().err
