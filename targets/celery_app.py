@@ -7,6 +7,8 @@ meta key, no side effect (``AsyncResult.get()`` would subscribe and wait; ``forg
 
 from __future__ import annotations
 
+import os
+
 from celery import Celery
 
 from chaos.records.taskspec import TaskSpec
@@ -18,6 +20,7 @@ S = PROFILE["settings"]
 RC = PROFILE["redis_client"]
 REDIS_URL = redis_url_from_env()
 LEDGER = ledger_from_env("celery")
+TICK_DURATION_S = 0.05
 
 celery_app = Celery("tasks", broker=f"{REDIS_URL}/0", backend=f"{REDIS_URL}/1")
 
@@ -57,6 +60,14 @@ celery_app.conf.update(
     redis_backend_health_check_interval=RC["health_check_interval_s"] or None,
 )
 
+# Celery Beat's periodic entry (run by the deployment's "beat" need, see targets/celery_beat.py): a
+# plain interval schedule whose period the harness passes in the environment.
+if os.environ.get("TASKCHAOS_BEAT_PERIOD_S"):
+    celery_app.conf.beat_schedule = {
+        "taskchaos-tick": {"task": "taskchaos.tick", "schedule": float(os.environ["TASKCHAOS_BEAT_PERIOD_S"]),
+                           "args": (0, 0.0)},  # replaced at each send by TickScheduler
+    }
+
 
 @celery_app.task(bind=True, max_retries=S["retries"], name="taskchaos.run")
 def run_task(self, spec: dict):
@@ -65,6 +76,15 @@ def run_task(self, spec: dict):
         return run_body(LEDGER, parsed, self.request.id)
     except TransientFailure as e:
         raise self.retry(exc=e, countdown=S["retry_countdown_s"])
+
+
+@celery_app.task(name="taskchaos.tick")
+def tick(number: int, sent_wall: float):
+    """The body of one Celery Beat tick (the periodic entry in targets/celery_beat.py): key
+    ``beat-<number>-<sent ms>`` — Beat's own count of the tick, and when Beat sent it. Two messages
+    for the same count are a tick Beat sent twice; one message run twice is a redelivery."""
+    key = f"beat-{number:04d}-{round(sent_wall * 1000)}"
+    return run_body(LEDGER, TaskSpec(key=key, duration_s=TICK_DURATION_S), tick.request.id)
 
 
 _STATE = {
@@ -80,10 +100,11 @@ _STATE = {
 
 class CeleryAdapter:
     backend = "celery"
-    features: frozenset[str] = frozenset()
+    features: frozenset[str] = frozenset({"countdown"})
 
     def submit(self, spec: TaskSpec, schedule) -> str:
-        return run_task.delay(spec.model_dump()).id
+        options = {"countdown": spec.countdown_s} if spec.countdown_s else {}  # an ETA message, held by the worker
+        return run_task.apply_async((spec.model_dump(),), **options).id
 
     def status(self, task_id: str) -> TaskStatus:
         meta = celery_app.backend.get_task_meta(task_id, cache=False)

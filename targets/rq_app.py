@@ -9,6 +9,8 @@ status API never calls them: observing must not change the outcome.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
@@ -40,11 +42,17 @@ _STATE = {
 
 class RQAdapter:
     backend = "rq"
-    features: frozenset[str] = frozenset()
+    # countdown: Queue.enqueue_in puts the job in the ScheduledJobRegistry; only a worker started
+    # with its scheduler (targets/rq_worker.py, the deployment's "rq_scheduler" need) moves it to the queue.
+    features: frozenset[str] = frozenset({"countdown"})
 
     def submit(self, spec, schedule) -> str:
         retry = Retry(max=S["retries"], interval=S["retry_countdown_s"]) if S["retries"] else None
-        job = queue.enqueue("targets.rq_tasks.run_task", spec.model_dump(), retry=retry)
+        if spec.countdown_s:
+            job = queue.enqueue_in(timedelta(seconds=spec.countdown_s), "targets.rq_tasks.run_task", spec.model_dump(),
+                                   retry=retry)
+        else:
+            job = queue.enqueue("targets.rq_tasks.run_task", spec.model_dump(), retry=retry)
         return job.id
 
     def status(self, task_id: str) -> TaskStatus:

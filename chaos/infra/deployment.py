@@ -24,7 +24,13 @@ APP_MODULES = {"bgtasks": "targets.bgtasks_app:app", "celery": "targets.celery_a
 
 
 # What a claim may ask the deployment to run beside the default servers (Claim.needs), with what it means.
-KNOWN_NEEDS: dict[str, str] = {}
+KNOWN_NEEDS: dict[str, str] = {
+    "beat": "value = period in seconds: for Celery, a `celery beat` server (targets/celery_beat.py, schedule file "
+            "in the run directory) with one periodic entry of that period; other backends have no Beat, so nothing runs",
+    "rq_scheduler": "for RQ, the worker runs RQ's built-in scheduler (moves enqueue_in / enqueue_at jobs to the queue); "
+                    "other backends: nothing",
+}
+BEAT_READY = r"beat: Starting\.\.\."
 
 
 class Deployment:
@@ -57,6 +63,10 @@ class Deployment:
             pattern = {"celery": r"taskchaos-worker@\S+ ready\.", "rq": r"taskchaos rq worker ready"}[profile.backend]
             self.servers["worker"] = driver.python(name="worker", role="worker", argv=worker_argv, env=self._env(),
                                                    cwd=REPO_ROOT, log_path=log, ready=LogLine(log, pattern))
+        if self.needs.get("beat") and profile.backend == "celery":
+            log = self.logs_dir / "beat.log"
+            self.servers["beat"] = driver.python(name="beat", role="beat", argv=self._beat_argv(), env=self._env(),
+                                                 cwd=REPO_ROOT, log_path=log, ready=LogLine(log, BEAT_READY))
         self.app_port = free_port()
         self.app_url = f"http://127.0.0.1:{self.app_port}"
         graceful_s = str(profile.settings.get("uvicorn_graceful_timeout_s", 5))
@@ -74,7 +84,15 @@ class Deployment:
         })
         if self.redis_url:
             env["TASKCHAOS_REDIS_URL"] = self.redis_url
+        if self.needs.get("beat"):
+            env["TASKCHAOS_BEAT_PERIOD_S"] = str(float(self.needs["beat"]))
+        if self.needs.get("rq_scheduler"):
+            env["TASKCHAOS_RQ_SCHEDULER"] = "1"
         return env
+
+    def _beat_argv(self) -> list[str]:
+        return [sys.executable, "-m", "celery", "-A", "targets.celery_app:celery_app", "beat", "--loglevel=INFO",
+                "-S", "targets.celery_beat:TickScheduler", "-s", str(self.dir / "beat-schedule")]
 
     def _worker_argv(self) -> list[str] | None:
         s = self.profile.settings

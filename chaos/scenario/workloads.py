@@ -5,6 +5,7 @@ where ``fault`` is a name in chaos.nemesis.FAULTS (or ``none``) and ``phase`` is
 - ``persistence``: one task held at its start (the fault strikes while it is held, so the fault
   lands while a task is running, by construction), plus tasks queued behind it or running beside it.
 - ``retry``: tasks that fail transiently 1..3 times (the seed's ``max_retries=3``), and one control.
+- ``scheduled``: tasks with a countdown (see :func:`scheduled`); Celery Beat ticks beside them.
 """
 
 from __future__ import annotations
@@ -36,7 +37,39 @@ def retry(fault: str, phase: str, budget: str) -> Scenario:
     return Scenario(name="retry", tasks=tuple(tasks))
 
 
+# Countdowns of the scheduled workload. Short, to keep the quick pass cheap — except one that must
+# outlast the Celery profiles' visibility_timeout (5 s) plus one restore sweep (1 s): kombu's Redis
+# transport counts an ETA message the worker holds unacked as due for redelivery after that long.
+SHORT_COUNTDOWN_S = 2.0
+PAST_VISIBILITY_COUNTDOWN_S = 8.0
+STRUCK_BEFORE_DUE_COUNTDOWN_S = 5.0
+
+
+def scheduled(fault: str, phase: str, budget: str) -> Scenario:
+    """``none``: a short countdown and one past visibility_timeout. ``kill-worker``: a countdown task
+    is accepted (and, for Celery, already held by the worker) first; then h0 holds at its start and
+    the worker is killed there — before the countdown is due, by construction (the claim records
+    ``fault_before_due``). ``kill-beat``: Beat is killed once its ticks have run, stays down for a few periods
+    (chaos/nemesis/kill_beat.py), with a countdown task waiting."""
+    if fault == "none":
+        tasks = [TaskSpec(key="c0", duration_s=0.05, countdown_s=SHORT_COUNTDOWN_S),
+                 TaskSpec(key="c1", duration_s=0.05, countdown_s=PAST_VISIBILITY_COUNTDOWN_S)]
+        return Scenario(name="scheduled-none", tasks=tuple(tasks))
+    if fault == "kill-beat":
+        tasks = [TaskSpec(key="b0", duration_s=0.05), TaskSpec(key="c0", duration_s=0.05, countdown_s=SHORT_COUNTDOWN_S)]
+        return Scenario(name="scheduled-kill-beat", tasks=tuple(tasks),
+                        faults=(FaultEvent(fault, at_key="b0", at_event="returned", phase=phase),))
+    # c0 must still be waiting when the worker dies: h0 starts and is struck within a second or two
+    # of c0's submission, even on a loaded machine, so 5 s leaves room (recorded: fault_before_due).
+    countdown = STRUCK_BEFORE_DUE_COUNTDOWN_S
+    tasks = [TaskSpec(key="c0", duration_s=0.05, countdown_s=countdown),
+             TaskSpec(key="h0", duration_s=0.05, hold_at="start")]
+    return Scenario(name=f"scheduled-{fault}", tasks=tuple(tasks),
+                    faults=(FaultEvent(fault, at_key="h0", at_event="held", phase=phase),))
+
+
 WORKLOADS = {
     "persistence": persistence,
     "retry": retry,
+    "scheduled": scheduled,
 }

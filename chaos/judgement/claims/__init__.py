@@ -3,7 +3,8 @@
 from chaos.judgement.claims.base import Claim, ClaimResult, Evidence, OutcomeClaim
 from chaos.judgement.claims.persistence import Persistence
 from chaos.judgement.claims.retry import Retry
+from chaos.judgement.claims.scheduled import Scheduled
 
-CLAIMS: dict[str, Claim] = {c.name: c for c in (Persistence(), Retry())}
+CLAIMS: dict[str, Claim] = {c.name: c for c in (Persistence(), Retry(), Scheduled())}
 
 __all__ = ["CLAIMS", "Claim", "ClaimResult", "Evidence", "OutcomeClaim"]
