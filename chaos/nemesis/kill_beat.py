@@ -1,11 +1,13 @@
-"""kill -9 of Celery Beat (the deployment's ``beat`` server), struck once the ledger shows that Beat's
-periodic entry has already run ``TICKS_BEFORE`` times (so Beat has state to lose); Beat stays down
-for ``DOWN_S`` from the kill — longer than two periods of the scheduled claim's entry (2 s), so that
-ticks fall due while it is down whatever the machine's speed — and is then started again. (The
-downtime is counted inside ``strike``, from the kill, not as the runner's ``window_s``, which would
-start before the wait for the ticks.) Beat persists its schedule (each entry's last run and run count) in its schedule file, but
-syncs it only every ``beat_sync_every`` sends or 180 s: what a kill -9 loses shows in the ticks
-that follow the restart."""
+"""kill -9 of the periodic scheduler (the deployment's ``beat`` server: Celery Beat, or rq-scheduler
+for RQ), struck once the ledger shows that its periodic entry has already run ``TICKS_BEFORE``
+times (so it has state to lose); it stays down for ``DOWN_S`` from the kill — longer than two
+periods of the scheduled claim's entry (2 s), so that ticks fall due while it is down whatever the
+machine's speed — and is then started again. (The downtime is counted inside ``strike``, from the
+kill, not as the runner's ``window_s``, which would start before the wait for the ticks.)
+
+Celery Beat persists its schedule (each entry's last run and run count) in its schedule file, but
+syncs it only now and then (``beat_sync_every`` sends, or 180 s); rq-scheduler keeps its schedule
+in Redis. What a kill -9 loses shows in the ticks that follow the restart."""
 
 from __future__ import annotations
 
@@ -28,12 +30,12 @@ def ticks_started(ledger_dir) -> set[str]:
 
 class KillBeat(Fault):
     name = "kill-beat"
-    description = f"SIGKILL celery beat once {TICKS_BEFORE} of its periodic ticks have run; start it {DOWN_S:g} s later"
+    description = f"SIGKILL the periodic scheduler (celery beat / rqscheduler) once {TICKS_BEFORE} of its periodic ticks have run; start it {DOWN_S:g} s later"
     role = "beat"
 
     def not_applicable(self, profile):
-        if profile.backend != "celery":
-            return f"{profile.name} has no Celery Beat to kill"
+        if profile.backend not in ("celery", "rq"):
+            return f"{profile.name} has no periodic scheduler to kill"
         return None
 
     def strike(self, deployment, trigger) -> dict:

@@ -7,13 +7,14 @@ Two properties, both judged from the ledger's times against the client's history
   ``LATE_TOLERANCE_S`` after it — plus the profile's ``recovery_window_s`` when a fault struck
   (a restarted worker may only get the task back through the backend's own recovery). Each task's
   lateness (its successful attempt's ``started`` minus submission + countdown) is measured.
-- **periodically** (Celery Beat's ticks, keys ``beat-<count>-<sent ms>`` written by the shared body,
-  see targets/celery_beat.py): every tick due within the run gets a run of its own and none runs
+- **periodically** (the ticks of the backend's periodic scheduler — Celery Beat, targets/celery_beat.py;
+  for RQ the rq-scheduler package, targets/rq_periodic.py — keys ``beat-<count>-<sent ms>`` written
+  by the shared body): every tick due within the run gets a run of its own and none runs
   twice — judged by when Beat sent them (see ``_ticks``): a missed tick (a gap of several periods
   between sends, e.g. while Beat was down and did not catch up), a tick sent twice, a tick message
   run twice. Beat's own count of each tick is recorded too (a drop shows Beat restarting from older
-  persisted state). Only where the run has ticks: a backend without Beat has none, and the claim
-  then rests on "run later" alone.
+  persisted state). Only where the run has ticks: a backend without a periodic scheduler has none,
+  and the claim then rests on "run later" alone.
 
 A countdown the target refused with 501 is how "unsupported" is observed.
 """
@@ -135,9 +136,11 @@ class Scheduled(Claim):
         missed += max(0, math.floor((end_wall - order[-1]["sent_wall"] - LATE_TOLERANCE_S) / period))
         sent_twice = [b["key"] for a, b in zip(order, order[1:]) if b["sent_wall"] - a["sent_wall"] < period / 2]
         run_twice = [run["key"] for run in order if len(run["starts"]) > 1]
-        # Beat's own count of the tick: a drop is Beat restarting from older persisted state
-        count_restarts = [(a["number"], b["number"]) for a, b in zip(order, order[1:]) if b["number"] <= a["number"]]
-        never_ran = [(a["number"], b["number"]) for a, b in zip(order, order[1:]) if b["number"] > a["number"] + 1]
+        # Beat's own count of the tick (0: the scheduler keeps none — rq-scheduler): a drop is Beat
+        # restarting from older persisted state, a jump a counted tick that never ran
+        counted = list(zip(order, order[1:])) if all(run["number"] for run in order) else []
+        count_restarts = [(a["number"], b["number"]) for a, b in counted if b["number"] <= a["number"]]
+        never_ran = [(a["number"], b["number"]) for a, b in counted if b["number"] > a["number"] + 1]
         delivery = sorted(run["starts"][0] - run["sent_wall"] for run in order if run["starts"])
         violating.extend(sent_twice + run_twice)
         violating.extend(["beat (missed tick)"] * missed)
