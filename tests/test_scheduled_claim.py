@@ -60,11 +60,12 @@ def test_refused_countdown_is_unsupported():
     assert r.unsupported and r.violating_keys == ["c"]
 
 
-def ticks(sends, *, end, run_twice=(), numbers=None):
+def ticks(sends, *, end, run_twice=(), numbers=None, counted=True):
     """A run with no countdown task, Beat ticks sent at ``sends`` (wall seconds) and run at once."""
     s = Script().op("phase", "end", None, end)
     for i, sent in enumerate(sends):
-        key = f"beat-{(numbers or range(1, len(sends) + 1))[i]:04d}-{round(sent * 1000)}"
+        number = (numbers or range(1, len(sends) + 1))[i] if counted else 0
+        key = f"beat-{number:04d}-{round(sent * 1000)}"
         s.ran(key, 1, DONE, sent + 0.02)
         if key in run_twice or i in run_twice:
             s.ran(key, 2, DONE, sent + 0.5)
@@ -95,3 +96,16 @@ def test_a_tick_sent_twice_and_a_tick_run_twice_violate():
     r = ticks([p, 2 * p, 2 * p + 0.1, 3 * p], end=3 * p + 0.5, run_twice=(3,))
     assert not r.holds
     assert len(r.measurements["ticks"]["sent_twice"]) == 1 and len(r.measurements["ticks"]["run_twice"]) == 1
+
+
+def test_uncounted_ticks_queued_behind_a_busy_worker_are_one_key_run_once_per_tick():
+    """rq-scheduler re-enqueues one job: two ticks queued while the worker was busy run as one key twice."""
+    p = BEAT_PERIOD_S
+    r = ticks([p, 3 * p, 4 * p], end=4 * p + 0.5, run_twice=(1,), counted=False)
+    assert r.holds and r.measurements["ticks"]["missed"] == 0 and r.relevant == 4
+
+
+def test_uncounted_ticks_run_more_often_than_due_violate():
+    p = BEAT_PERIOD_S
+    r = ticks([p, 2 * p, 3 * p], end=3 * p + 0.5, run_twice=(1,), counted=False)
+    assert not r.holds and len(r.measurements["ticks"]["sent_twice"]) == 1

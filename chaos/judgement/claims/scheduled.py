@@ -112,11 +112,18 @@ class Scheduled(Claim):
 
     # -- periodically --------------------------------------------------------------------------------
     def _ticks(self, evidence, counts, violating, notes) -> dict:
-        """Ticks are judged by the times Beat sent them: a period-P schedule has exactly one due tick in
-        each period, so a gap of g between consecutive sends holds round(g/P) - 1 due ticks that got no
-        run of their own (missed: a late catch-up run counts for one tick only), two sends less than
-        P/2 apart are one tick sent twice, and one message run twice is a tick run twice."""
-        runs: dict[str, dict] = {}  # one per tick message (key)
+        """Ticks are judged by the times the scheduler sent them: a period-P schedule has one due tick
+        per period, so the gap g before a send holds round(g/P) due ticks, which the runs of that send
+        must cover one for one — fewer runs: due ticks missed (a late catch-up run counts for one tick
+        only); more: ticks sent twice (e.g. two sends less than P/2 apart). One message run twice is
+        a tick run twice.
+
+        A tick message's runs: Beat sends a new message per tick (key ``beat-<count>-<sent ms>``), so
+        a key run twice is a redelivery. rq-scheduler re-enqueues *one* job for every tick (count 0):
+        ticks that queue up behind a busy worker are the same job, queued twice, and each run reads
+        the job's latest enqueue time — so for those, each run of a key is one tick sent at or before
+        that time, and a surplus of runs shows only against the due ticks."""
+        runs: dict[str, dict] = {}  # one per tick key
         for r in evidence.ledger.records:
             if not r.key.startswith(TICK_PREFIX):
                 continue
@@ -128,14 +135,19 @@ class Scheduled(Claim):
         if not runs:
             return {"relevant": 0, "period_s": BEAT_PERIOD_S, "note": "no periodic tick in this run"}
         period = BEAT_PERIOD_S
+
+        def ticks_of(run) -> int:  # how many ticks this key's runs stand for
+            return max(1, len(run["starts"])) if run["number"] == 0 else 1
+
         order = sorted(runs.values(), key=lambda run: run["sent_wall"])
         end_wall = max(op.wall for op in evidence.history.ops)
         gaps = [b["sent_wall"] - a["sent_wall"] for a, b in zip(order, order[1:])]
-        missed = sum(max(0, round(g / period) - 1) for g in gaps)
+        due = [round(g / period) for g in gaps]
+        missed = sum(max(0, d - ticks_of(b)) for d, b in zip(due, order[1:]))
         # after the last send: ticks due long enough before the end of the run to have run by then
         missed += max(0, math.floor((end_wall - order[-1]["sent_wall"] - LATE_TOLERANCE_S) / period))
-        sent_twice = [b["key"] for a, b in zip(order, order[1:]) if b["sent_wall"] - a["sent_wall"] < period / 2]
-        run_twice = [run["key"] for run in order if len(run["starts"]) > 1]
+        sent_twice = [b["key"] for d, b in zip(due, order[1:]) if ticks_of(b) > d]
+        run_twice = [run["key"] for run in order if run["number"] and len(run["starts"]) > 1]
         # Beat's own count of the tick (0: the scheduler keeps none — rq-scheduler): a drop is Beat
         # restarting from older persisted state, a jump a counted tick that never ran
         counted = list(zip(order, order[1:])) if all(run["number"] for run in order) else []
@@ -146,7 +158,7 @@ class Scheduled(Claim):
         violating.extend(["beat (missed tick)"] * missed)
         if sent_twice:
             counts["tick-sent-twice"] = len(sent_twice)
-            notes.append(f"Beat sent {len(sent_twice)} tick(s) less than half a period after the one before: {sent_twice}")
+            notes.append(f"more tick runs than due ticks after {len(sent_twice)} send(s): {sent_twice}")
         if run_twice:
             counts["tick-run-twice"] = len(run_twice)
             notes.append(f"tick message(s) run twice: {', '.join(run_twice)}")
@@ -156,8 +168,8 @@ class Scheduled(Claim):
                          f"{max(gaps, default=0):.3f} s)")
         if count_restarts:
             notes.append(f"Beat's run count restarted: {count_restarts} (its persisted schedule state was older)")
-        counts["tick"] = len(order)
-        return {"relevant": len(order) + missed, "period_s": period, "messages": len(order),
+        counts["tick"] = sum(ticks_of(run) for run in order)
+        return {"relevant": sum(ticks_of(run) for run in order) + missed, "period_s": period, "messages": len(order),
                 "sent_twice": sent_twice, "run_twice": run_twice, "missed": missed,
                 "gaps_s": [round(g, 3) for g in gaps], "tail_s": round(end_wall - order[-1]["sent_wall"], 3),
                 "beat_counts": [run["number"] for run in order], "count_restarts": count_restarts,
