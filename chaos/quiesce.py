@@ -24,10 +24,11 @@ POLL_S = 0.25
 
 
 def drain_deadline_s(profile: Profile, scenario: Scenario) -> float:
-    """Worst case with one task at a time: every attempt's duration, every retry countdown, plus the
-    backend's recovery window and a fixed slack (``SLACK_S``, or the profile's ``drain_slack_s``)."""
+    """Worst case with one task at a time: every attempt's duration, every retry countdown, the longest
+    countdown a task asked for (they wait side by side), plus the backend's recovery window and a
+    fixed slack (``SLACK_S``, or the profile's ``drain_slack_s``)."""
     slack_s = SLACK_S if profile.drain_slack_s is None else profile.drain_slack_s
-    total = slack_s + profile.recovery_window_s
+    total = slack_s + profile.recovery_window_s + max((s.countdown_s for s in scenario.tasks), default=0.0)
     retries = profile.max_attempts - 1
     for spec in scenario.tasks:
         attempts = 1 + min(spec.fail_times + spec.crash_times, retries)

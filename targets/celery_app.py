@@ -11,6 +11,8 @@ meta key, no side effect (``AsyncResult.get()`` would subscribe and wait; ``forg
 
 from __future__ import annotations
 
+import os
+
 from celery import Celery
 
 from chaos.records.taskspec import TaskSpec
@@ -23,6 +25,7 @@ RC = PROFILE["redis_client"]
 REDIS_URL = redis_url_from_env()
 LEDGER = ledger_from_env("celery")
 HARD_LIMIT_GRACE_S = 1.0  # hard time_limit = soft_time_limit + this: the backstop for a body that ignores the soft one
+TICK_DURATION_S = 0.05
 
 celery_app = Celery("tasks", broker=f"{REDIS_URL}/0", backend=f"{REDIS_URL}/1")
 
@@ -64,6 +67,14 @@ celery_app.conf.update(
     redis_backend_health_check_interval=RC["health_check_interval_s"] or None,
 )
 
+# Celery Beat's periodic entry (run by the deployment's "beat" need, see targets/celery_beat.py): a
+# plain interval schedule whose period the harness passes in the environment.
+if os.environ.get("TASKCHAOS_BEAT_PERIOD_S"):
+    celery_app.conf.beat_schedule = {
+        "taskchaos-tick": {"task": "taskchaos.tick", "schedule": float(os.environ["TASKCHAOS_BEAT_PERIOD_S"]),
+                           "args": (0, 0.0)},  # replaced at each send by TickScheduler
+    }
+
 
 @celery_app.task(bind=True, max_retries=S["retries"], name="taskchaos.run")
 def run_task(self, spec: dict):
@@ -72,6 +83,15 @@ def run_task(self, spec: dict):
         return run_body(LEDGER, parsed, self.request.id)
     except TransientFailure as e:
         raise self.retry(exc=e, countdown=S["retry_countdown_s"])
+
+
+@celery_app.task(name="taskchaos.tick")
+def tick(number: int, sent_wall: float):
+    """The body of one Celery Beat tick (the periodic entry in targets/celery_beat.py): key
+    ``beat-<number>-<sent ms>`` — Beat's own count of the tick, and when Beat sent it. Two messages
+    for the same count are a tick Beat sent twice; one message run twice is a redelivery."""
+    key = f"beat-{number:04d}-{round(sent_wall * 1000)}"
+    return run_body(LEDGER, TaskSpec(key=key, duration_s=TICK_DURATION_S), tick.request.id)
 
 
 _STATE = {
@@ -87,13 +107,15 @@ _STATE = {
 
 class CeleryAdapter:
     backend = "celery"
-    features: frozenset[str] = frozenset({"time_limit"})
+    features: frozenset[str] = frozenset({"time_limit", "countdown"})
 
     def submit(self, spec: TaskSpec, schedule) -> str:
-        limits = {}
+        options = {}
         if spec.time_limit_s is not None:
-            limits = {"soft_time_limit": spec.time_limit_s, "time_limit": spec.time_limit_s + HARD_LIMIT_GRACE_S}
-        return run_task.apply_async(args=[spec.model_dump()], **limits).id
+            options |= {"soft_time_limit": spec.time_limit_s, "time_limit": spec.time_limit_s + HARD_LIMIT_GRACE_S}
+        if spec.countdown_s:
+            options["countdown"] = spec.countdown_s  # an ETA message, held by the worker
+        return run_task.apply_async((spec.model_dump(),), **options).id
 
     def status(self, task_id: str) -> TaskStatus:
         meta = celery_app.backend.get_task_meta(task_id, cache=False)

@@ -10,6 +10,7 @@ status API never calls them: observing must not change the outcome.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 from redis import Redis
 from rq import Queue, Retry
@@ -43,13 +44,19 @@ _STATE = {
 
 class RQAdapter:
     backend = "rq"
-    features: frozenset[str] = frozenset({"time_limit"})
+    # countdown: Queue.enqueue_in puts the job in the ScheduledJobRegistry; only a worker started
+    # with its scheduler (targets/rq_worker.py, the deployment's "rq_scheduler" need) moves it to the queue.
+    features: frozenset[str] = frozenset({"time_limit", "countdown"})
 
     def submit(self, spec, schedule) -> str:
         retry = Retry(max=S["retries"], interval=S["retry_countdown_s"]) if S["retries"] else None
         # job_timeout is whole seconds in RQ's death-penalty (SIGALRM); round up, never down to 0
         timeout = None if spec.time_limit_s is None else max(1, math.ceil(spec.time_limit_s))
-        job = queue.enqueue("targets.rq_tasks.run_task", spec.model_dump(), retry=retry, job_timeout=timeout)
+        if spec.countdown_s:
+            job = queue.enqueue_in(timedelta(seconds=spec.countdown_s), "targets.rq_tasks.run_task", spec.model_dump(),
+                                   retry=retry, job_timeout=timeout)
+        else:
+            job = queue.enqueue("targets.rq_tasks.run_task", spec.model_dump(), retry=retry, job_timeout=timeout)
         return job.id
 
     def status(self, task_id: str) -> TaskStatus:

@@ -1,12 +1,15 @@
 """Start an RQ worker with the profile's Redis client settings and maintenance interval.
 
-``python -m targets.rq_worker``; the harness waits for the line ``taskchaos rq worker ready`` —
+``python -m targets.rq_worker``; with ``TASKCHAOS_RQ_SCHEDULER=1`` (the deployment's ``rq_scheduler``
+need) the worker also runs RQ's built-in scheduler, which moves jobs from the ScheduledJobRegistry
+(``enqueue_in``/``enqueue_at``, retry intervals > 0) to their queue. The harness waits for the line ``taskchaos rq worker ready`` —
 printed once the worker has registered itself in Redis, right before it starts listening.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from redis import Redis
@@ -30,7 +33,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stdout)
     worker = ReadyWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection,
                          maintenance_interval=settings["maintenance_interval_s"])
-    worker.work(logging_level="INFO", with_scheduler=False)
+    worker.work(logging_level="INFO", with_scheduler=os.environ.get("TASKCHAOS_RQ_SCHEDULER") == "1")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,13 @@ KNOWN_NEEDS: dict[str, str] = {
     "monitor": "the backend's monitoring server (chaos/monitor: Flower for Celery, RQ Dashboard for RQ) on "
                "127.0.0.1 with basic auth, plus the profile settings it needs (Celery task events); a backend "
                "with no monitor runs without one and the reading records why",
+    "beat": "value = period in seconds: the backend's periodic scheduler as a server, with one periodic entry of "
+            "that period — for Celery `celery beat` (targets/celery_beat.py, schedule file in the run directory), "
+            "for RQ rq-scheduler (targets/rq_periodic.py, the seed's 'extra tool'); BackgroundTasks has none",
+    "rq_scheduler": "for RQ, the worker runs RQ's built-in scheduler (moves enqueue_in / enqueue_at jobs to the queue); "
+                    "other backends: nothing",
 }
+BEAT_READY = {"celery": r"beat: Starting\.\.\.", "rq": r"taskchaos rq periodic ready"}
 
 
 class Deployment:
@@ -68,6 +74,10 @@ class Deployment:
             pattern = {"celery": r"taskchaos-worker@\S+ ready\.", "rq": r"taskchaos rq worker ready"}[profile.backend]
             self.servers["worker"] = driver.python(name="worker", role="worker", argv=worker_argv, env=self._env(),
                                                    cwd=REPO_ROOT, log_path=log, ready=LogLine(log, pattern))
+        if self.needs.get("beat") and profile.backend in BEAT_READY:
+            log = self.logs_dir / "beat.log"
+            self.servers["beat"] = driver.python(name="beat", role="beat", argv=self._beat_argv(), env=self._env(),
+                                                 cwd=REPO_ROOT, log_path=log, ready=LogLine(log, BEAT_READY[profile.backend]))
         self.app_port = free_port()
         self.app_url = f"http://127.0.0.1:{self.app_port}"
         graceful_s = str(profile.settings.get("uvicorn_graceful_timeout_s", 5))
@@ -108,7 +118,17 @@ class Deployment:
         })
         if self.redis_url:
             env["TASKCHAOS_REDIS_URL"] = self.redis_url
+        if self.needs.get("beat"):
+            env["TASKCHAOS_BEAT_PERIOD_S"] = str(float(self.needs["beat"]))
+        if self.needs.get("rq_scheduler"):
+            env["TASKCHAOS_RQ_SCHEDULER"] = "1"
         return env
+
+    def _beat_argv(self) -> list[str]:
+        if self.profile.backend == "rq":
+            return [sys.executable, "-m", "targets.rq_periodic"]
+        return [sys.executable, "-m", "celery", "-A", "targets.celery_app:celery_app", "beat", "--loglevel=INFO",
+                "-S", "targets.celery_beat:TickScheduler", "-s", str(self.dir / "beat-schedule")]
 
     def _worker_argv(self) -> list[str] | None:
         s = self.profile.settings

@@ -5,6 +5,7 @@ A fault strikes a deployment when its trigger (a ledger event of one task) is se
 
 from chaos.nemesis.bandwidth import Bandwidth
 from chaos.nemesis.base import Fault
+from chaos.nemesis.kill_beat import KillBeat
 from chaos.nemesis.kill_child import KillChild
 from chaos.nemesis.kill_redis import KillRedis
 from chaos.nemesis.kill_worker import KillWorker
@@ -18,7 +19,7 @@ from chaos.nemesis.timeout import Timeout
 
 FAULTS: dict[str, Fault] = {f.name: f for f in (
     KillWorker(), KillChild(), RestartRedis(), KillRedis(),
-    RedisDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(), RestartMonitor(),
+    RedisDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(), RestartMonitor(), KillBeat(),
 )}
 # Network faults hit in one of two phases; a cell names the phase: "<fault>-submit" (the whole
 # workload is submitted inside the window) or "<fault>-run" (the window opens when the held task is

@@ -17,6 +17,7 @@ where ``fault`` is a name in chaos.nemesis.FAULTS (or ``none``) and ``phase`` is
   cancels t1 (certainly still queued) and, with no fault, cancels t0 with terminate (certainly
   running); t2 is never cancelled. With ``kill-worker`` the worker is killed after the cancel of t1
   has shown in the status API and before t1 could start.
+- ``scheduled``: tasks with a countdown (see :func:`scheduled`); Celery Beat ticks beside them.
 """
 
 from __future__ import annotations
@@ -92,6 +93,37 @@ def monitoring(fault: str, phase: str, budget: str) -> Scenario:
     return Scenario(name=f"monitoring-{fault}-{phase}", tasks=tuple(tasks), faults=faults)
 
 
+# Countdowns of the scheduled workload. Short, to keep the quick pass cheap — except one that must
+# outlast the Celery profiles' visibility_timeout (5 s) plus one restore sweep (1 s): kombu's Redis
+# transport counts an ETA message the worker holds unacked as due for redelivery after that long.
+SHORT_COUNTDOWN_S = 2.0
+PAST_VISIBILITY_COUNTDOWN_S = 8.0
+STRUCK_BEFORE_DUE_COUNTDOWN_S = 5.0
+
+
+def scheduled(fault: str, phase: str, budget: str) -> Scenario:
+    """``none``: a short countdown and one past visibility_timeout. ``kill-worker``: a countdown task
+    is accepted (and, for Celery, already held by the worker) first; then h0 holds at its start and
+    the worker is killed there — before the countdown is due, by construction (the claim records
+    ``fault_before_due``). ``kill-beat``: Beat is killed once its ticks have run, stays down for a few periods
+    (chaos/nemesis/kill_beat.py), with a countdown task waiting."""
+    if fault == "none":
+        tasks = [TaskSpec(key="c0", duration_s=0.05, countdown_s=SHORT_COUNTDOWN_S),
+                 TaskSpec(key="c1", duration_s=0.05, countdown_s=PAST_VISIBILITY_COUNTDOWN_S)]
+        return Scenario(name="scheduled-none", tasks=tuple(tasks))
+    if fault == "kill-beat":
+        tasks = [TaskSpec(key="b0", duration_s=0.05), TaskSpec(key="c0", duration_s=0.05, countdown_s=SHORT_COUNTDOWN_S)]
+        return Scenario(name="scheduled-kill-beat", tasks=tuple(tasks),
+                        faults=(FaultEvent(fault, at_key="b0", at_event="returned", phase=phase),))
+    # c0 must still be waiting when the worker dies: h0 starts and is struck within a second or two
+    # of c0's submission, even on a loaded machine, so 5 s leaves room (recorded: fault_before_due).
+    countdown = STRUCK_BEFORE_DUE_COUNTDOWN_S
+    tasks = [TaskSpec(key="c0", duration_s=0.05, countdown_s=countdown),
+             TaskSpec(key="h0", duration_s=0.05, hold_at="start")]
+    return Scenario(name=f"scheduled-{fault}", tasks=tuple(tasks),
+                    faults=(FaultEvent(fault, at_key="h0", at_event="held", phase=phase),))
+
+
 WORKLOADS = {
     "persistence": persistence,
     "retry": retry,
@@ -99,4 +131,5 @@ WORKLOADS = {
     "status": status,
     "timeout": timeout,
     "cancellation": cancellation,
+    "scheduled": scheduled,
 }

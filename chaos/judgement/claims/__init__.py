@@ -5,9 +5,11 @@ from chaos.judgement.claims.cancellation import Cancellation
 from chaos.judgement.claims.monitoring import Monitoring
 from chaos.judgement.claims.persistence import Persistence
 from chaos.judgement.claims.retry import Retry
+from chaos.judgement.claims.scheduled import Scheduled
 from chaos.judgement.claims.status import Status
 from chaos.judgement.claims.timeout import Timeout
 
-CLAIMS: dict[str, Claim] = {c.name: c for c in (Persistence(), Retry(), Status(), Timeout(), Cancellation(), Monitoring())}
+CLAIMS: dict[str, Claim] = {c.name: c for c in (Persistence(), Retry(), Status(), Scheduled(), Timeout(), Cancellation(),
+                                                 Monitoring())}
 
 __all__ = ["CLAIMS", "Claim", "ClaimResult", "Evidence", "OutcomeClaim"]
