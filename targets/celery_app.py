@@ -1,6 +1,12 @@
 """Celery target, shaped like the seed's code: ``@celery_app.task(bind=True, max_retries=...)``,
 ``raise self.retry(exc=e, countdown=...)``, JSON serialiser, Redis as broker and result backend.
 
+Priority: kombu's Redis transport emulates priorities with one list per priority step
+(``<queue><sep><step>``) and BRPOPs them lowest step first, so with Redis a *lower* number runs
+first (kombu/transport/redis.py ``_q_for_pri``, ``_brpop_start``; celery/celery#4028). The target asks
+for ten steps (``priority_steps = 0..9``, kombu's default is 0, 3, 6, 9) and maps the contract's
+0..9 (higher first) onto ``9 - priority``.
+
 Status reads the result backend with ``backend.get_task_meta(id, cache=False)``: one GET of the
 meta key, no side effect (``AsyncResult.get()`` would subscribe and wait; ``forget()`` deletes).
 """
@@ -18,6 +24,8 @@ S = PROFILE["settings"]
 RC = PROFILE["redis_client"]
 REDIS_URL = redis_url_from_env()
 LEDGER = ledger_from_env("celery")
+
+PRIORITY_LEVELS = 10
 
 celery_app = Celery("tasks", broker=f"{REDIS_URL}/0", backend=f"{REDIS_URL}/1")
 
@@ -47,6 +55,9 @@ celery_app.conf.update(
         "visibility_timeout": S["visibility_timeout_s"],
         "unacked_restore_interval": S["unacked_restore_interval_s"],
         "unacked_restore_throttle": S["unacked_restore_throttle"],
+        "priority_steps": list(range(PRIORITY_LEVELS)),
+        "sep": ":",
+        "queue_order_strategy": "priority",
         **_socket,
     },
     result_backend_transport_options={"retry_policy": {"max_retries": 3}},
@@ -80,10 +91,12 @@ _STATE = {
 
 class CeleryAdapter:
     backend = "celery"
-    features: frozenset[str] = frozenset()
+    features: frozenset[str] = frozenset({"priority"})
 
     def submit(self, spec: TaskSpec, schedule) -> str:
-        return run_task.delay(spec.model_dump()).id
+        if spec.priority is None:
+            return run_task.delay(spec.model_dump()).id
+        return run_task.apply_async((spec.model_dump(),), priority=PRIORITY_LEVELS - 1 - spec.priority).id
 
     def status(self, task_id: str) -> TaskStatus:
         meta = celery_app.backend.get_task_meta(task_id, cache=False)
