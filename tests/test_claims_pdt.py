@@ -83,11 +83,11 @@ def test_throughput_is_measured_against_the_serial_time():
     s = Script()
     for i, spec in enumerate(specs):
         s.submit(spec.key, t=0.0)
-        s.ran(spec.key, 1, DONE, 0.0 + (i // 2) * 1.0, step=0.5, executor=f"w{i % 2}").status(spec.key, "succeeded")
+        s.ran(spec.key, 1, DONE, 1.0 + (i // 2) * 1.0, step=0.5, executor=f"w{i % 2}").status(spec.key, "succeeded")
     result, verdict = judge("throughput", specs, s)
     m = result.measurements
     assert verdict == "measured"
-    assert (m["executors"], m["max_parallel"], m["serial_s"], m["makespan_s"]) == (2, 2, 4.0, 2.0)
+    assert (m["executors"], m["max_parallel"], m["serial_s"], m["processing_s"], m["makespan_s"]) == (2, 2, 4.0, 2.0, 3.0)
     assert (m["speedup"], m["efficiency"], m["tasks_per_s"]) == (2.0, 1.0, 2.0)
 
 
