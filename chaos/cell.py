@@ -97,8 +97,9 @@ def not_applicable(fault: str, profile: Profile) -> str | None:
 
 
 def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: str, run_dir: Path,
-             scenario: Scenario | None = None, subdir: str | None = None) -> CellRun:
-    """``subdir``: run inside ``cells/<cell>/<subdir>`` (one directory per example of a search)."""
+             scenario: Scenario | None = None, subdir: str | None = None, needs: dict | None = None) -> CellRun:
+    """``subdir``: run inside ``cells/<cell>/<subdir>`` (one directory per example of a search).
+    ``needs``: the deployment's needs in place of the claim's (bench/throughput.py varies the workers)."""
     if claim not in CLAIMS:
         raise RunError(f"unknown claim {claim!r}; known: {', '.join(CLAIMS)}")
     profile = get_profile(profile_spec)
@@ -108,7 +109,7 @@ def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: s
         directory = directory / subdir
     started = time.monotonic()
     driver = get_driver(infra)
-    deployment = Deployment(profile, driver, directory, needs=CLAIMS[claim].needs)
+    deployment = Deployment(profile, driver, directory, needs=CLAIMS[claim].needs if needs is None else needs)
     try:
         deployment.up()
         record = run_scenario(deployment, scenario, directory)

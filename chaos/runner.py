@@ -107,6 +107,14 @@ def _trigger(deployment: Deployment, fault_event) -> LedgerRecord:
     return trigger
 
 
+def _gate(deployment: Deployment, history: History, gate) -> None:
+    record = wait_for_event(deployment.ledger_dir, gate.after_key, gate.event, TRIGGER_DEADLINE_S)
+    if record is None:
+        raise RunError(f"gate: task {gate.after_key} never reached {gate.event!r} within {TRIGGER_DEADLINE_S:.0f} s, "
+                       f"so the tasks after it were not submitted; see the logs in {deployment.logs_dir}")
+    history.add("phase", "note", gate.after_key, name="gate", event=gate.event, pid=record.pid)
+
+
 def _during_run(deployment: Deployment, history: History, fault_event) -> float:
     """Strike when the task reaches its lifecycle point. A fault with a window then lets the held task
     go on and keeps hurting until it has returned (so its acknowledgement and result cross the fault)
@@ -161,12 +169,15 @@ def run_scenario(deployment: Deployment, scenario: Scenario, directory: Path) ->
     try:
         history.add("phase", "start", name="workload", scenario=scenario.name, profile=deployment.profile.id)
         in_submission = {f.at_key: f for f in scenario.faults if f.phase == "submit"}
+        gates = {g.after_key: g for g in scenario.gates}
         struck = []
         for index, spec in enumerate(scenario.tasks):
             pause_s = scenario.pause_before_s(index)
             if pause_s:  # submission pacing is part of the plan: this wait *is* the scenario, not a guess
                 time.sleep(pause_s)
             client.submit(spec)
+            if spec.key in gates:  # the next tasks wait until this one reaches the gate's point
+                _gate(deployment, history, gates[spec.key])
             if spec.key in in_submission:  # the tasks after this one are submitted inside the fault
                 event = in_submission[spec.key]
                 struck.append((*_strike(deployment, history, event, _trigger(deployment, event)), event))

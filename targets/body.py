@@ -63,7 +63,9 @@ def run_body(ledger: LedgerWriter, spec: TaskSpec, task_id: str) -> dict:
     """Run one attempt of ``spec``. Raises :class:`TransientFailure` for requested failures; exits
     the process for requested crashes; returns a small result dict on success."""
     attempt = ledger.next_attempt(spec.key)
-    ledger.append(spec.key, task_id, attempt, "started")
+    # Which server runs this attempt ("worker", "worker-2", ... or "app"): the harness names each
+    # executor in its environment, so the ledger shows how work spread over several workers.
+    ledger.append(spec.key, task_id, attempt, "started", executor=os.environ.get("TASKCHAOS_EXECUTOR"))
     if spec.hold_at == "start":
         _hold(ledger, spec, task_id, attempt, "start")
     if attempt <= spec.crash_times:

@@ -5,6 +5,12 @@ A spec's ``time_limit_s`` becomes ``apply_async(soft_time_limit=time_limit_s,
 time_limit=time_limit_s + HARD_LIMIT_GRACE_S)``: the soft limit raises ``SoftTimeLimitExceeded`` inside
 the body at the limit, the hard limit kills the prefork child if the body outlives that.
 
+Priority: kombu's Redis transport emulates priorities with one list per priority step
+(``<queue><sep><step>``) and BRPOPs them lowest step first, so with Redis a *lower* number runs
+first (kombu/transport/redis.py ``_q_for_pri``, ``_brpop_start``; celery/celery#4028). The target asks
+for ten steps (``priority_steps = 0..9``, kombu's default is 0, 3, 6, 9) and maps the contract's
+0..9 (higher first) onto ``9 - priority``.
+
 Status reads the result backend with ``backend.get_task_meta(id, cache=False)``: one GET of the
 meta key, no side effect (``AsyncResult.get()`` would subscribe and wait; ``forget()`` deletes).
 """
@@ -26,6 +32,8 @@ REDIS_URL = redis_url_from_env()
 LEDGER = ledger_from_env("celery")
 HARD_LIMIT_GRACE_S = 1.0  # hard time_limit = soft_time_limit + this: the backstop for a body that ignores the soft one
 TICK_DURATION_S = 0.05
+
+PRIORITY_LEVELS = 10
 
 celery_app = Celery("tasks", broker=f"{REDIS_URL}/0", backend=f"{REDIS_URL}/1")
 
@@ -57,6 +65,9 @@ celery_app.conf.update(
         "visibility_timeout": S["visibility_timeout_s"],
         "unacked_restore_interval": S["unacked_restore_interval_s"],
         "unacked_restore_throttle": S["unacked_restore_throttle"],
+        "priority_steps": list(range(PRIORITY_LEVELS)),
+        "sep": ":",
+        "queue_order_strategy": "priority",
         **_socket,
     },
     result_backend_transport_options={"retry_policy": {"max_retries": 3}},
@@ -107,7 +118,7 @@ _STATE = {
 
 class CeleryAdapter:
     backend = "celery"
-    features: frozenset[str] = frozenset({"time_limit", "countdown"})
+    features: frozenset[str] = frozenset({"time_limit", "countdown", "priority"})
 
     def submit(self, spec: TaskSpec, schedule) -> str:
         options = {}
@@ -115,6 +126,8 @@ class CeleryAdapter:
             options |= {"soft_time_limit": spec.time_limit_s, "time_limit": spec.time_limit_s + HARD_LIMIT_GRACE_S}
         if spec.countdown_s:
             options["countdown"] = spec.countdown_s  # an ETA message, held by the worker
+        if spec.priority is not None:
+            options["priority"] = PRIORITY_LEVELS - 1 - spec.priority
         return run_task.apply_async((spec.model_dump(),), **options).id
 
     def status(self, task_id: str) -> TaskStatus:

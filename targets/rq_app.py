@@ -1,6 +1,11 @@
 """RQ target, shaped like the seed's code: ``queue.enqueue(...)``, with ``rq.Retry`` when the profile
 asks for retries.
 
+Priority: RQ's own way, ordered queues. A worker listens on ``taskchaos.p9`` … ``taskchaos.p0`` and
+then ``taskchaos`` (tasks that ask no priority), and always dequeues from the first non-empty queue in
+that order (``Queue.dequeue_any``, BLPOP over the keys in order); a task asking priority p is
+enqueued on ``taskchaos.p<p>``.
+
 Status uses ``Job.fetch(id).get_status(refresh=False)``: HGETALL of the job hash and nothing else.
 Registry reads such as ``StartedJobRegistry.count`` or ``get_job_ids`` run ``cleanup()`` as a side
 effect (moving abandoned jobs to the failed registry, or retrying them — rq/registry.py), so the
@@ -25,9 +30,13 @@ from targets.redis_client import redis_kwargs
 PROFILE = settings_from_env()
 S = PROFILE["settings"]
 QUEUE_NAME = "taskchaos"
+PRIORITY_QUEUE_NAMES = [f"{QUEUE_NAME}.p{p}" for p in range(9, -1, -1)]  # highest first
+LISTEN_ORDER = [*PRIORITY_QUEUE_NAMES, QUEUE_NAME]  # the order a worker dequeues in
 
 redis_conn = Redis.from_url(f"{redis_url_from_env()}/0", **redis_kwargs(PROFILE["redis_client"]))
 queue = Queue(QUEUE_NAME, connection=redis_conn, default_timeout=S["job_timeout_s"])
+priority_queues = {name: Queue(name, connection=redis_conn, default_timeout=S["job_timeout_s"])
+                   for name in PRIORITY_QUEUE_NAMES}
 
 _STATE = {
     "queued": "pending",
@@ -46,17 +55,18 @@ class RQAdapter:
     backend = "rq"
     # countdown: Queue.enqueue_in puts the job in the ScheduledJobRegistry; only a worker started
     # with its scheduler (targets/rq_worker.py, the deployment's "rq_scheduler" need) moves it to the queue.
-    features: frozenset[str] = frozenset({"time_limit", "countdown"})
+    features: frozenset[str] = frozenset({"time_limit", "countdown", "priority"})
 
     def submit(self, spec, schedule) -> str:
         retry = Retry(max=S["retries"], interval=S["retry_countdown_s"]) if S["retries"] else None
         # job_timeout is whole seconds in RQ's death-penalty (SIGALRM); round up, never down to 0
         timeout = None if spec.time_limit_s is None else max(1, math.ceil(spec.time_limit_s))
+        target = queue if spec.priority is None else priority_queues[f"{QUEUE_NAME}.p{spec.priority}"]
         if spec.countdown_s:
-            job = queue.enqueue_in(timedelta(seconds=spec.countdown_s), "targets.rq_tasks.run_task", spec.model_dump(),
-                                   retry=retry, job_timeout=timeout)
+            job = target.enqueue_in(timedelta(seconds=spec.countdown_s), "targets.rq_tasks.run_task", spec.model_dump(),
+                                    retry=retry, job_timeout=timeout)
         else:
-            job = queue.enqueue("targets.rq_tasks.run_task", spec.model_dump(), retry=retry, job_timeout=timeout)
+            job = target.enqueue("targets.rq_tasks.run_task", spec.model_dump(), retry=retry, job_timeout=timeout)
         return job.id
 
     def status(self, task_id: str) -> TaskStatus:

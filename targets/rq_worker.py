@@ -17,7 +17,7 @@ from rq import Queue, Worker
 
 from targets.body import redis_url_from_env, settings_from_env
 from targets.redis_client import redis_kwargs
-from targets.rq_app import QUEUE_NAME
+from targets.rq_app import LISTEN_ORDER
 
 
 class ReadyWorker(Worker):
@@ -31,7 +31,8 @@ def main() -> None:
     settings = profile["settings"]
     connection = Redis.from_url(f"{redis_url_from_env()}/0", **redis_kwargs(profile["redis_client"]))
     logging.basicConfig(level=logging.INFO, stream=sys.stdout)
-    worker = ReadyWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection,
+    queues = [Queue(name, connection=connection) for name in LISTEN_ORDER]  # highest priority first
+    worker = ReadyWorker(queues, connection=connection,
                          maintenance_interval=settings["maintenance_interval_s"])
     worker.work(logging_level="INFO", with_scheduler=os.environ.get("TASKCHAOS_RQ_SCHEDULER") == "1")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from chaos.records.history import History, Op
 from chaos.records.ledger import LedgerRecord, LedgerSnapshot
 
@@ -32,10 +34,24 @@ class Script:
         self.op("fault", "start", None, start, id=f"f{start}", name=name)
         return self.op("fault", "end", None, end, id=f"f{start}", name=name)
 
-    def ran(self, key, attempt, events, t, pid=100, step=0.1):
+    def ran(self, key, attempt, events, t, pid=100, step=0.1, executor=None):
+        """``executor``: the server the ``started`` record names (as the task body writes it)."""
         for i, event in enumerate(events):
-            self.records.append(LedgerRecord(key, f"id-{key}", attempt, event, pid, "test", t + i * step, t + i * step))
+            detail = {"executor": executor} if event == "started" and executor else {}
+            self.records.append(LedgerRecord(key, f"id-{key}", attempt, event, pid, "test", t + i * step,
+                                             t + i * step, detail))
         return self
 
     def ledger(self, torn=0) -> LedgerSnapshot:
         return LedgerSnapshot(sorted(self.records, key=lambda r: r.mono), torn)
+
+
+def wait_for(predicate, deadline_s=20.0):
+    """Poll ``predicate`` until it returns something true (returned), or fail after the deadline."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")

@@ -19,6 +19,7 @@ from chaos.infra.ports import free_port
 from chaos.infra.process import ProcessServer, session_members
 from chaos.infra.readiness import LogLine, RedisPing
 from chaos.profile import get_profile
+from tests.helpers import wait_for
 
 
 def redis_get(port: int, command: bytes, timeout: float = 1.0) -> bytes:
@@ -94,16 +95,6 @@ def test_missing_binary_is_a_clear_error(tmp_path):
 
 def children_of(server) -> list[int]:
     return [p for p in session_members(server.pid) if p != server.pid]
-
-
-def wait_for(predicate, deadline_s=20.0):
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_celery_child_killed_without_its_parent_and_nothing_left_after_down(tmp_path):

@@ -54,6 +54,16 @@ def test_flipped_expectation_turns_the_run_red(pytester):
     result.stdout.fnmatch_lines(["*XPASS(strict)*expectations.toml: violated*"])
 
 
+def test_another_failing_verdict_than_the_expected_one_turns_the_run_red(pytester):
+    """Not only holds against a failure: violated where unsupported was expected fails too."""
+    pytester.makepyfile(test_cell=CHAOS_TEST.replace("rq-retry", "rq-default"))  # no retries: violated
+    path = pytester.path / "expectations.toml"
+    path.write_text('[retry.none]\nrq-default = "unsupported"\n')
+    result = pytester.runpytest_subprocess(f"--chaos-expectations={path}", f"--chaos-reports={pytester.path}/r")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*observed violated 2/2, but expectations.toml says unsupported*"])
+
+
 def test_missing_expectation_fails_with_the_line_to_add(pytester):
     pytester.makepyfile(test_cell=CHAOS_TEST)
     path = pytester.path / "expectations.toml"

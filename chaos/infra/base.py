@@ -51,6 +51,10 @@ class Server(abc.ABC):
     def kill_descendant(self, pid: int) -> None:
         """SIGKILL one process that this server started (a prefork child, a work horse), not the server."""
 
+    @abc.abstractmethod
+    def owns(self, pid: int) -> bool:
+        """Whether process ``pid`` is this server or one it started (which worker ran a task body)."""
+
     def restart(self) -> None:
         self.stop()
         self.start()

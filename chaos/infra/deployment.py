@@ -2,8 +2,9 @@
 infra driver in a run directory, and what the nemesis needs to hurt them.
 
 Layout of ``directory``: ``ledger/`` (task bodies' records), ``logs/<server>.log``, ``redis/`` (data).
-The executor is the server whose processes run task bodies: the worker, or the app itself for
-BackgroundTasks.
+The executors are the servers whose processes run task bodies: the workers ("worker", "worker-2", …),
+or the app itself for BackgroundTasks. A fault that hits "the executor" picks the one running its
+trigger task (:meth:`Deployment.executor_for`, by the pid the body wrote to the ledger).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from chaos.infra.redis_proxy import RedisProxy
 from chaos.monitor import MONITORS
 from chaos.profile import Profile
 
+WORKER_NAME = "worker"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_MODULES = {"bgtasks": "targets.bgtasks_app:app", "celery": "targets.celery_app:app", "rq": "targets.rq_app:app",
                "broken": "targets.broken_app:app"}
@@ -36,8 +38,23 @@ KNOWN_NEEDS: dict[str, str] = {
             "for RQ rq-scheduler (targets/rq_periodic.py, the seed's 'extra tool'); BackgroundTasks has none",
     "rq_scheduler": "for RQ, the worker runs RQ's built-in scheduler (moves enqueue_in / enqueue_at jobs to the queue); "
                     "other backends: nothing",
+    "workers": "N >= 1 worker servers, named worker, worker-2, ...: for Celery N worker processes with distinct "
+               "-n names (each with the profile's concurrency), for RQ N worker processes on the same queues. "
+               "BackgroundTasks runs bodies inside the app process: there is one app whatever N asks, and the "
+               "deployment's notes say so (the seed's 'no (one process)', shown rather than assumed).",
+    "prefetch": "Celery's worker_prefetch_multiplier for this cell, in place of the profile's (a worker that "
+                "reserves tasks ahead runs them in arrival order, whatever their priority). RQ reserves nothing "
+                "(a worker dequeues one job when it is free) and BackgroundTasks has no queue: there it changes "
+                "nothing, and the deployment's notes say so.",
 }
 BEAT_READY = {"celery": r"beat: Starting\.\.\.", "rq": r"taskchaos rq periodic ready"}
+
+
+def _positive_int(needs: dict, name: str) -> int:
+    value = needs.get(name, 1)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InfraError(f"need {name}={value!r}: expected an integer >= 1")
+    return value
 
 
 class Deployment:
@@ -47,6 +64,8 @@ class Deployment:
         if unknown:
             raise InfraError(f"a claim needs {', '.join(unknown)}, which a deployment cannot run "
                              f"(known: {', '.join(KNOWN_NEEDS) or 'none'}); see chaos/infra/deployment.py")
+        self.notes: list[str] = []  # how this deployment met its needs, for the report
+        profile = self._apply_prefetch(profile)
         self.monitor = MONITORS.get(profile.backend) if self.needs.get("monitor") else None
         if self.monitor and self.monitor.settings:  # what the watched servers need for the monitor to see anything
             profile = replace(profile, settings={**profile.settings, **self.monitor.settings})
@@ -68,22 +87,28 @@ class Deployment:
             self.redis_url = f"redis://127.0.0.1:{self.toxiproxy.listen_port}"
             self.servers["redis"] = driver.redis(name="redis", port=port, persistence=profile.persistence,
                                                  workdir=self.dir / "redis", log_path=self.logs_dir / "redis.log")
-        worker_argv = self._worker_argv()
-        if worker_argv:
-            log = self.logs_dir / "worker.log"
-            pattern = {"celery": r"taskchaos-worker@\S+ ready\.", "rq": r"taskchaos rq worker ready"}[profile.backend]
-            self.servers["worker"] = driver.python(name="worker", role="worker", argv=worker_argv, env=self._env(),
-                                                   cwd=REPO_ROOT, log_path=log, ready=LogLine(log, pattern))
+        workers = _positive_int(self.needs, "workers")
+        self.worker_names = [WORKER_NAME] + [f"{WORKER_NAME}-{i}" for i in range(2, workers + 1)]
+        if self._worker_argv(WORKER_NAME) is None:
+            self.worker_names = []
+            if workers > 1:
+                self.notes.append(f"workers={workers} asked, but {profile.backend} runs task bodies in the app "
+                                  f"process: one executor")
+        for name in self.worker_names:
+            log = self.logs_dir / f"{name}.log"
+            pattern = {"celery": rf"taskchaos-{name}@\S+ ready\.", "rq": r"taskchaos rq worker ready"}[profile.backend]
+            self.servers[name] = driver.python(name=name, role="worker", argv=self._worker_argv(name), env=self._env(name),
+                                               cwd=REPO_ROOT, log_path=log, ready=LogLine(log, pattern))
         if self.needs.get("beat") and profile.backend in BEAT_READY:
             log = self.logs_dir / "beat.log"
-            self.servers["beat"] = driver.python(name="beat", role="beat", argv=self._beat_argv(), env=self._env(),
+            self.servers["beat"] = driver.python(name="beat", role="beat", argv=self._beat_argv(), env=self._env("beat"),
                                                  cwd=REPO_ROOT, log_path=log, ready=LogLine(log, BEAT_READY[profile.backend]))
         self.app_port = free_port()
         self.app_url = f"http://127.0.0.1:{self.app_port}"
         graceful_s = str(profile.settings.get("uvicorn_graceful_timeout_s", 5))
         app_argv = [sys.executable, "-m", "uvicorn", APP_MODULES[profile.backend], "--host", "127.0.0.1",
                     "--port", str(self.app_port), "--timeout-graceful-shutdown", graceful_s, "--log-level", "info"]
-        self.servers["app"] = driver.python(name="app", role="app", argv=app_argv, env=self._env(), cwd=REPO_ROOT,
+        self.servers["app"] = driver.python(name="app", role="app", argv=app_argv, env=self._env("app"), cwd=REPO_ROOT,
                                             log_path=self.logs_dir / "app.log", ready=HttpHealth(f"{self.app_url}/health"))
         self.monitor_url: str | None = None
         self.monitor_auth: tuple[str, str] | None = None
@@ -106,12 +131,25 @@ class Deployment:
         if launch.listens_on:
             ready = AllOf(ready, PubSubListener(self.redis_port, launch.listens_on))
         self.servers["monitor"] = self.driver.python(name="monitor", role="monitor", argv=launch.argv,
-                                                     env={**self._env(), **launch.env}, cwd=REPO_ROOT,
+                                                     env={**self._env("monitor"), **launch.env}, cwd=REPO_ROOT,
                                                      log_path=self.logs_dir / f"{self.monitor.name}.log", ready=ready)
 
-    def _env(self) -> dict:
+    def _apply_prefetch(self, profile: Profile) -> Profile:
+        if "prefetch" not in self.needs:
+            return profile
+        prefetch = _positive_int(self.needs, "prefetch")
+        if profile.backend != "celery":
+            self.notes.append(f"prefetch={prefetch} asked: {profile.backend} reserves no tasks ahead, nothing to set")
+            return profile
+        self.notes.append(f"worker_prefetch_multiplier={prefetch} (the claim's need) in place of the profile's "
+                          f"{profile.settings['prefetch_multiplier']}")
+        return replace(profile, settings={**profile.settings, "prefetch_multiplier": prefetch})
+
+    def _env(self, server: str) -> dict:
+        """``TASKCHAOS_EXECUTOR`` names the server, so that a task body records where it ran."""
         env = dict(os.environ)
         env.update({
+            "TASKCHAOS_EXECUTOR": server,
             "TASKCHAOS_PROFILE": self.profile.to_env_json(),
             "TASKCHAOS_LEDGER_DIR": str(self.ledger_dir),
             "PYTHONUNBUFFERED": "1",
@@ -130,11 +168,11 @@ class Deployment:
         return [sys.executable, "-m", "celery", "-A", "targets.celery_app:celery_app", "beat", "--loglevel=INFO",
                 "-S", "targets.celery_beat:TickScheduler", "-s", str(self.dir / "beat-schedule")]
 
-    def _worker_argv(self) -> list[str] | None:
+    def _worker_argv(self, name: str) -> list[str] | None:
         s = self.profile.settings
         if self.profile.backend == "celery":
             return [sys.executable, "-m", "celery", "-A", "targets.celery_app:celery_app", "worker",
-                    "--loglevel=INFO", "-n", "taskchaos-worker@%h", "--pool=prefork", f"--concurrency={s['concurrency']}",
+                    "--loglevel=INFO", "-n", f"taskchaos-{name}@%h", "--pool=prefork", f"--concurrency={s['concurrency']}",
                     "--without-gossip", "--without-mingle", "--without-heartbeat"]
         if self.profile.backend == "rq":
             return [sys.executable, "-m", "targets.rq_worker"]
@@ -148,8 +186,21 @@ class Deployment:
             raise InfraError(f"profile {self.profile.id} has no {role} server") from None
 
     @property
+    def executors(self) -> list[Server]:
+        """The servers whose processes run task bodies: the workers, or the app (BackgroundTasks)."""
+        return [self.servers[n] for n in self.worker_names] or [self.servers["app"]]
+
+    @property
     def executor(self) -> Server:
-        return self.servers.get("worker") or self.servers["app"]
+        return self.executors[0]
+
+    def executor_for(self, pid: int) -> Server:
+        """The executor whose process ``pid`` is (a worker, its prefork child or work horse, or the app)."""
+        for server in self.executors:
+            if server.owns(pid):
+                return server
+        raise InfraError(f"pid {pid} belongs to none of {', '.join(s.name for s in self.executors)}: it has exited, "
+                         f"or it is not ours; see the logs in {self.logs_dir}")
 
     # -- lifecycle -----------------------------------------------------------------------------
     def up(self) -> None:
@@ -197,9 +248,10 @@ class Deployment:
         return actions
 
     def describe(self) -> dict:
-        return {"profile": self.profile.describe(), "driver": self.driver.name, "app_url": self.app_url,
-                "redis_url": self.redis_url, "needs": self.needs,
-                "monitor": {"name": self.monitor.name, "url": self.monitor_url} if self.monitor else None, "servers": {n: s.describe() for n, s in self.servers.items()},
+        return {"profile": self.profile.describe(), "needs": self.needs, "notes": self.notes,
+                "driver": self.driver.name, "app_url": self.app_url, "redis_url": self.redis_url,
+                "monitor": {"name": self.monitor.name, "url": self.monitor_url} if self.monitor else None,
+                "servers": {n: s.describe() for n, s in self.servers.items()},
                 "toxiproxy": self.toxiproxy.describe() if self.toxiproxy else None}
 
     def __enter__(self) -> "Deployment":

@@ -306,6 +306,9 @@ class DockerRedisServer(Server):
             container.unpause()
             self._event(f"resumed {self.name} (docker unpause)")
 
+    def owns(self, pid: int) -> bool:
+        return False  # the container runs redis-server alone: no task body runs in it
+
     def kill_descendant(self, pid: int) -> None:
         raise InfraError(f"{self.name} ({self._where()}) runs redis-server alone: killing a child process is "
                          f"not applicable to Redis (pid {pid}); use kill")

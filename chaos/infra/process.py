@@ -154,6 +154,16 @@ class ProcessServer(Server):
             raise InfraError(f"pid {pid} of {self.name} is already gone") from None
         os.kill(pid, signal.SIGKILL)
 
+    def owns(self, pid: int) -> bool:
+        """``pid`` is in this server's session (the leader, a prefork child, a work horse), or was one of
+        its leaders (a process that has exited is looked up by the pids this server has had)."""
+        if pid in self.pids:
+            return True
+        try:
+            return self.proc is not None and os.getsid(pid) == self.proc.pid
+        except ProcessLookupError:
+            return False
+
     def _require_alive(self, action: str) -> None:
         if not self.is_alive():
             raise InfraError(f"cannot {action} {self.name}: it is not running; see its log: {self.log_path}")

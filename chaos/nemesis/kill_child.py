@@ -11,16 +11,17 @@ class KillChild(Fault):
     role = "executor"
 
     def strike(self, deployment, trigger) -> dict:
-        server = deployment.executor
+        server = deployment.executor_for(trigger.pid)
         server.kill_descendant(trigger.pid)
         return {"server": server.name, "signal": "SIGKILL", "pid": trigger.pid,
                 "parent_pid": server.describe()["pid"], "driver": server.describe()["driver"]}
 
     def heal(self, deployment) -> dict:
         # The parent normally survives and replaces its child; the app (BackgroundTasks) does not.
-        server = deployment.executor
-        if server.is_alive():
-            return {"server": server.name, "action": "none: still running"}
-        server.kill()  # reap the dead group before starting again
-        server.start()
-        return {"server": server.name, "action": "start", "pid": server.describe()["pid"]}
+        started = []
+        for server in deployment.executors:
+            if not server.is_alive():
+                server.kill()  # reap the dead group before starting again
+                server.start()
+                started.append({"server": server.name, "pid": server.describe()["pid"]})
+        return {"action": "start" if started else "none: still running", "started": started}

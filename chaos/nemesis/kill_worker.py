@@ -1,21 +1,26 @@
 """kill -9 of the process that executes tasks, with everything it forked (the Celery worker and its
-prefork children, the RQ worker and its horse, or the app for BackgroundTasks); healed by a start."""
+prefork children, the RQ worker and its horse, or the app for BackgroundTasks); healed by a start.
+With several workers, the one killed is the one running the trigger task (by the pid its body wrote
+to the ledger)."""
 
 from chaos.nemesis.base import Fault
 
 
 class KillWorker(Fault):
     name = "kill-worker"
-    description = "SIGKILL the worker (the app for BackgroundTasks) while a task runs, then start it"
+    description = "SIGKILL the worker running the trigger task (the app for BackgroundTasks), then start it"
     role = "executor"
 
     def strike(self, deployment, trigger) -> dict:
-        server = deployment.executor
+        server = deployment.executor_for(trigger.pid) if trigger else deployment.executor
         pid = server.describe()["pid"]
         server.kill()
         return {"server": server.name, "signal": "SIGKILL", "pid": pid, "driver": server.describe()["driver"]}
 
     def heal(self, deployment) -> dict:
-        server = deployment.executor
-        server.start()
-        return {"server": server.name, "action": "start", "pid": server.describe()["pid"]}
+        started = []
+        for server in deployment.executors:
+            if not server.is_alive():
+                server.start()
+                started.append({"server": server.name, "pid": server.describe()["pid"]})
+        return {"action": "start", "started": started}

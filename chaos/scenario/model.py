@@ -13,8 +13,12 @@ fault's trigger: ``cancel`` a task (``terminate``: stop it if it is running), re
 plays them in order, after the submissions and before the faults of phase ``run``, so that e.g.
 "cancel t1 while t0 is held at its start" lands while t1 is certainly still queued.
 
+A gate holds the submission back until a task reaches a lifecycle point: with ``Gate("t0", "held")``
+the tasks after t0 are submitted only once the ledger shows t0 held, so they queue up behind it by
+construction (a backlog), with or without a fault.
+
 Format versions: 1 (tasks and faults), 2 (adds ``pause_before_s`` to each task entry), 3 (adds
-``actions``). Versions 1 and 2 still load, with no pauses (1) and no actions.
+``actions`` and ``gates``). Versions 1 and 2 still load, with no pauses (1), no actions and no gates.
 """
 
 from __future__ import annotations
@@ -72,6 +76,17 @@ class ClientAction:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """Submit the tasks after ``after_key`` only once the ledger shows ``after_key``'s ``event``."""
+
+    after_key: str
+    event: str = "held"
+
+    def to_json(self) -> dict:
+        return {"after_key": self.after_key, "event": self.event}
+
+
+@dataclass(frozen=True)
 class Scenario:
     """``pauses_s``: the pause before each task's submission in seconds, parallel to ``tasks`` (empty: none)."""
 
@@ -80,6 +95,7 @@ class Scenario:
     faults: tuple[FaultEvent, ...] = field(default_factory=tuple)
     pauses_s: tuple[float, ...] = field(default_factory=tuple)
     actions: tuple[ClientAction, ...] = field(default_factory=tuple)
+    gates: tuple[Gate, ...] = field(default_factory=tuple)
 
     def __post_init__(self):
         keys = {t.key for t in self.tasks}
@@ -88,6 +104,9 @@ class Scenario:
                 if key is not None and key not in keys:
                     raise ValueError(f"scenario {self.name}: action {action.action} names task {key!r}, "
                                      f"which is not in the scenario")
+        for gate in self.gates:
+            if gate.after_key not in keys:
+                raise ValueError(f"scenario {self.name}: gate after {gate.after_key!r}, which is not one of its tasks")
         if self.pauses_s and len(self.pauses_s) != len(self.tasks):
             raise ValueError(f"scenario {self.name}: {len(self.pauses_s)} pauses for {len(self.tasks)} tasks")
         if any(p < 0 for p in self.pauses_s):
@@ -107,7 +126,8 @@ class Scenario:
     def to_json(self) -> dict:
         tasks = [t.model_dump() | {"pause_before_s": self.pause_before_s(i)} for i, t in enumerate(self.tasks)]
         return {"version": SCENARIO_VERSION, "name": self.name, "tasks": tasks,
-                "faults": [f.to_json() for f in self.faults], "actions": [a.to_json() for a in self.actions]}
+                "faults": [f.to_json() for f in self.faults], "actions": [a.to_json() for a in self.actions],
+                "gates": [g.to_json() for g in self.gates]}
 
     @staticmethod
     def from_json(obj: dict) -> "Scenario":
@@ -115,14 +135,16 @@ class Scenario:
         if version not in SUPPORTED_VERSIONS:
             raise ValueError(f"scenario version {version!r} is not supported (this taskchaos reads "
                              f"{', '.join(map(str, SUPPORTED_VERSIONS))})")
-        if obj.get("actions") and version < 3:
-            raise ValueError(f"scenario {obj.get('name')!r}: client actions need format version 3, the file says {version}")
+        if (obj.get("actions") or obj.get("gates")) and version < 3:
+            raise ValueError(f"scenario {obj.get('name')!r}: client actions and gates need format version 3, "
+                             f"the file says {version}")
         entries = [dict(t) for t in obj["tasks"]]
         pauses = tuple(float(e.pop("pause_before_s", 0.0)) for e in entries) if version >= 2 else ()
         return Scenario(name=obj["name"], tasks=tuple(TaskSpec.model_validate(e) for e in entries),
                         faults=tuple(FaultEvent(**f) for f in obj["faults"]),
                         pauses_s=pauses,
-                        actions=tuple(ClientAction(**a) for a in obj.get("actions", [])))
+                        actions=tuple(ClientAction(**a) for a in obj.get("actions", [])),
+                        gates=tuple(Gate(**g) for g in obj.get("gates", ())))
 
     def save(self, path: Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")

@@ -1,0 +1,50 @@
+"""Distributed — "several workers share the work" (seed: 分布式执行).
+
+Property: with two workers (``needs = {"workers": 2}``), no task body runs twice at the same time
+or succeeds twice (the checker's ``concurrent`` / ``duplicated``), and the work spreads: task bodies
+ran on more than one executor. Each body records which server ran it (``executor`` in its
+``started`` record, named by the harness in the server's environment); per-executor counts go in
+the measurements. When everything ran on one executor (BackgroundTasks: the app process), every
+task counts against the claim.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from chaos.judgement.claims.base import Claim, ClaimResult, Evidence
+
+
+def attempts_per_executor(evidence: Evidence) -> dict[str, int]:
+    """How many attempts each executor started (``executor`` of the ``started`` records)."""
+    counts = Counter(str(r.detail.get("executor")) for r in evidence.ledger.records if r.event == "started")
+    return dict(sorted(counts.items()))
+
+
+class Distributed(Claim):
+    name = "distributed"
+    seed_row = "distributed"
+    property = "with two workers, no task runs twice at once or succeeds twice, and bodies run on more than one worker"
+    faults = ("none", "kill-worker")
+    needs = {"workers": 2}
+
+    def judge(self, evidence: Evidence, profile) -> ClaimResult:
+        acknowledged = [s.key for s in evidence.specs if evidence.check.outcomes[s.key].submission == "ok"]
+        outcomes = {k: evidence.check.outcomes[k] for k in acknowledged}
+        counts = dict(Counter(o.outcome for o in outcomes.values()))
+        per_executor = attempts_per_executor(evidence)
+        pids = sorted({r.pid for r in evidence.ledger.records if r.event == "started"})
+        measurements = {"attempts_per_executor": per_executor, "body_pids": len(pids)}
+        if not acknowledged:
+            return ClaimResult(self.name, False, 0, 0, counts, note="no acknowledged task: the run proves nothing",
+                               measurements=measurements)
+        twice = [k for k, o in outcomes.items() if o.outcome == "duplicated"]
+        spread = len(per_executor) > 1
+        if not spread:
+            only = next(iter(per_executor), "none")
+            return ClaimResult(self.name, False, len(acknowledged), len(acknowledged), counts, acknowledged,
+                               note=f"every task body ran on one executor ({only})", measurements=measurements)
+        return ClaimResult(self.name, not twice, len(twice), len(acknowledged), counts, twice,
+                           note=f"bodies ran on {len(per_executor)} executors"
+                                + (f"; {len(twice)} ran twice" if twice else ""),
+                           measurements=measurements)
