@@ -5,12 +5,14 @@ import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
+from chaos.cell import parse_fault
+from chaos.judgement.claims import CLAIMS
 from chaos.scenario.strategies import search_settings
 from chaos.scenario.variations import CELL_EXAMPLES, FIXED, MAX_EXTRA_TASKS, cell_strategy
 from chaos.scenario.workloads import BUDGETS, WORKLOADS
 
-CELLS = [(claim, fault, phase) for claim in WORKLOADS for fault, phase in
-         (("none", "run"), ("kill-worker", "run"), ("latency", "submit"))]
+# every cell a claim is checked under (its declared faults), as (claim, fault name, phase)
+CELLS = [(claim, *parse_fault(label)) for claim in WORKLOADS for label in CLAIMS[claim].faults]
 
 
 @pytest.mark.parametrize("budget", BUDGETS)
@@ -39,9 +41,11 @@ def test_variations_keep_the_workloads_structure(data, cell, budget):
     canonical = WORKLOADS[claim](fault, phase, budget)
     varied = data.draw(cell_strategy(claim, fault, phase, budget))
     assert varied.faults == canonical.faults and varied.name == canonical.name
+    assert varied.actions == canonical.actions and varied.gates == canonical.gates
     n = len(canonical.tasks)
     assert n <= len(varied.tasks) <= n + MAX_EXTRA_TASKS
-    triggers = {f.at_key for f in canonical.faults}
+    triggers = {f.at_key for f in canonical.faults} | {a.at_key for a in canonical.actions} | \
+        {a.key for a in canonical.actions if a.key}
     for before, after in zip(canonical.tasks, varied.tasks):
         assert after.key == before.key and after.fail_times == before.fail_times and after.hold_at == before.hold_at
         if before.key in triggers or before.hold_at:

@@ -37,7 +37,7 @@ def _triggers(workload: Scenario) -> set[str]:
     keys = {f.at_key for f in workload.faults}
     for action in workload.actions:  # client actions (cancel, status reads) and the tasks they aim at
         keys |= {action.at_key, action.key} - {None}
-    return keys
+    return keys | {gate.after_key for gate in workload.gates}  # the submissions a gate waits for
 
 
 @st.composite
