@@ -55,3 +55,12 @@ def wait_for(predicate, deadline_s=20.0):
             return value
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+def interruptible() -> None:
+    """``preexec_fn`` for a child that the test stops with SIGINT, as Ctrl-C would: a shell without job
+    control starts background commands with SIGINT ignored, and Python then installs no
+    KeyboardInterrupt handler; a terminal's Ctrl-C reaches a process whose SIGINT is not ignored."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

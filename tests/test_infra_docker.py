@@ -23,6 +23,7 @@ from chaos.infra.base import InfraError
 from chaos.infra.docker import (DRIVER_LABEL, OWNER_LABEL, DockerDriver, connect, daemon_unavailable, merge_log,
                                 owner_alive, owner_labels)
 from chaos.infra.ports import free_port
+from tests.helpers import interruptible
 from chaos.infra.process import find_redis_server
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -240,7 +241,7 @@ HARNESS = textwrap.dedent("""
 
 
 def run_harness(mode: str, tmp_path: Path) -> tuple[str, subprocess.Popen]:
-    proc = subprocess.Popen([sys.executable, "-c", HARNESS, mode, str(tmp_path)], cwd=REPO_ROOT,
+    proc = subprocess.Popen([sys.executable, "-c", HARNESS, mode, str(tmp_path)], cwd=REPO_ROOT, preexec_fn=interruptible,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     container_id = proc.stdout.readline().strip()
     assert container_id, proc.stderr.read()

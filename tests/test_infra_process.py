@@ -19,7 +19,7 @@ from chaos.infra.ports import free_port
 from chaos.infra.process import ProcessServer, session_members
 from chaos.infra.readiness import LogLine, RedisPing
 from chaos.profile import get_profile
-from tests.helpers import wait_for
+from tests.helpers import interruptible, wait_for
 
 
 def redis_get(port: int, command: bytes, timeout: float = 1.0) -> bytes:
@@ -142,7 +142,8 @@ def test_ctrl_c_stops_everything_the_run_started(tmp_path):
         print(json.dumps([s.pid for s in dep.servers.values()]), flush=True)
         time.sleep(120)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=interruptible)
     try:
         leaders = json.loads(proc.stdout.readline())
         members = {p for leader in leaders for p in session_members(leader)}
