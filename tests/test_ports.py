@@ -14,6 +14,15 @@ def test_free_ports_are_below_the_ephemeral_range_and_bindable():
             s.bind(("127.0.0.1", port))
 
 
+def test_ports_do_not_follow_the_global_random_state():
+    import random
+
+    random.seed(1)
+    first = [free_port() for _ in range(5)]
+    random.seed(1)
+    assert [free_port() for _ in range(5)] != first  # Hypothesis seeds `random` alike in every xdist worker
+
+
 def test_a_port_in_use_is_not_chosen(monkeypatch):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
         taken.bind(("127.0.0.1", 0))
@@ -21,5 +30,5 @@ def test_a_port_in_use_is_not_chosen(monkeypatch):
         busy = taken.getsockname()[1]
         picks = iter([busy, busy, busy + 1 if busy + 1 < 65536 else busy - 1])
         monkeypatch.setattr("chaos.infra.ports._ephemeral_start", lambda: 65536)
-        monkeypatch.setattr("chaos.infra.ports.random.randint", lambda a, b: next(picks))
+        monkeypatch.setattr("chaos.infra.ports._RNG.randint", lambda a, b: next(picks))
         assert free_port() != busy

@@ -16,6 +16,9 @@ import socket
 from pathlib import Path
 
 RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+# Not the global ``random``: Hypothesis seeds it the same way in every test process (and xdist
+# runs several), so each would pick the same "random" ports.
+_RNG = random.SystemRandom()
 LOWEST = 10000
 ATTEMPTS = 200
 
@@ -43,7 +46,7 @@ def free_port() -> int:
             s.bind(("127.0.0.1", 0))
             return s.getsockname()[1]
     for _ in range(ATTEMPTS):
-        port = random.randint(LOWEST, top)
+        port = _RNG.randint(LOWEST, top)
         if _bindable(port):
             return port
     raise OSError(f"no free port on 127.0.0.1 between {LOWEST} and {top} after {ATTEMPTS} tries")

@@ -42,8 +42,9 @@ class RedisProxy:
             self.client.create_proxy(self.proxy, upstream=f"127.0.0.1:{self.upstream_port}",
                                      listen=f"127.0.0.1:{self.listen_port}")
         except ToxiproxyApiError as exc:
+            flavour, url = self.handle.flavour, self.handle.url  # before stop() lets go of the handle
             self.stop()
-            raise InfraError(f"Toxiproxy ({self.handle.flavour}, {self.handle.url}) refused the Redis proxy on "
+            raise InfraError(f"Toxiproxy ({flavour}, {url}) refused the Redis proxy on "
                              f"127.0.0.1:{self.listen_port}: {exc}; see {self.log_path}") from exc
 
     def stop(self) -> None:
