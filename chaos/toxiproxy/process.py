@@ -5,7 +5,9 @@ Two kinds of child, same handling: the embedded server (``python -m chaos.toxipr
 free port for it, and retry with another if it was taken meanwhile). Either way:
 
 - the child runs in its own session (``start_new_session=True``: a Ctrl-C in the terminal does
-  not reach it; we stop it ourselves), with stdout and stderr in one log file;
+  not reach it; we stop it ourselves), with stdout and stderr in one log file, and dies with the
+  harness (``PR_SET_PDEATHSIG``: a harness killed with SIGKILL runs no atexit hook, and an
+  orphaned Toxiproxy would stay up for good);
 - it is ready when ``GET /version`` answers 200 — polled until a deadline, never a fixed sleep;
   if the deadline passes or the child exits first, :class:`ToxiproxyStartError` says so and names
   the log file (with its last lines);
@@ -16,6 +18,7 @@ free port for it, and retry with another if it was taken meanwhile). Either way:
 from __future__ import annotations
 
 import atexit
+import ctypes
 import http.client
 import os
 import re
@@ -119,11 +122,21 @@ def _default_log(prefix: str) -> Path:
     return Path(name)
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec (Linux only)
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
 def _spawn(argv: list[str], log_path: Path) -> subprocess.Popen:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True)
+                                start_new_session=True, close_fds=True, preexec_fn=_die_with_parent)
 
 
 def _fail(popen: subprocess.Popen, log_path: Path, why: str) -> ToxiproxyStartError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 import sys
 import textwrap
 import time
@@ -72,6 +73,37 @@ def test_embedded_starts_answers_and_stops_cleanly(tmp_path):
     finally:
         assert process.stop() == 0
     assert _gone(process.pid) and probe_version(process.url, timeout_s=0.5) is None
+
+
+def _dead_or_zombie(pid: int) -> bool:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_embedded_dies_with_a_harness_killed_by_sigkill(tmp_path):
+    """A SIGKILLed harness runs no atexit hook: the server must not outlive it (PR_SET_PDEATHSIG)."""
+    harness = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from chaos.toxiproxy.process import start_embedded
+        process = start_embedded(log_path=Path({str(tmp_path / "embedded.log")!r}))
+        print(process.pid, flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        server_pid = int(harness.stdout.readline())
+        assert not _dead_or_zombie(server_pid)
+        harness.kill()
+        harness.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while not _dead_or_zombie(server_pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling for the kernel to deliver the parent-death signal, with a deadline
+        assert _dead_or_zombie(server_pid), f"embedded Toxiproxy (pid {server_pid}) outlived its killed harness"
+    finally:
+        if harness.poll() is None:
+            harness.kill()
 
 
 def test_embedded_config_file_creates_proxies_at_startup(tmp_path):
