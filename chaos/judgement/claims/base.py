@@ -101,13 +101,11 @@ class OutcomeClaim(Claim):
         """Whether a relevant task with this outcome breaks the property."""
 
     def judge(self, evidence: Evidence, profile: Profile) -> ClaimResult:
-        result = evidence.check
         counts: dict[str, int] = {}
         violating: list[str] = []
         relevant = 0
-        for spec in evidence.specs:
-            outcome = result.outcomes[spec.key]
-            if outcome.submission != "ok" or not self.relevant(spec, profile):
+        for spec, outcome in acknowledged(evidence):
+            if not self.relevant(spec, profile):
                 continue
             relevant += 1
             counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from chaos.judgement.claims.base import Claim, ClaimResult, Evidence
+from chaos.judgement.claims.base import Claim, ClaimResult, Evidence, acknowledged
 
 
 def attempts_per_executor(evidence: Evidence) -> dict[str, int]:
@@ -29,22 +29,22 @@ class Distributed(Claim):
     needs = {"workers": 2}
 
     def judge(self, evidence: Evidence, profile) -> ClaimResult:
-        acknowledged = [s.key for s in evidence.specs if evidence.check.outcomes[s.key].submission == "ok"]
-        outcomes = {k: evidence.check.outcomes[k] for k in acknowledged}
+        outcomes = {spec.key: outcome for spec, outcome in acknowledged(evidence)}
+        keys = list(outcomes)
         counts = dict(Counter(o.outcome for o in outcomes.values()))
         per_executor = attempts_per_executor(evidence)
         pids = sorted({r.pid for r in evidence.ledger.records if r.event == "started"})
         measurements = {"attempts_per_executor": per_executor, "body_pids": len(pids)}
-        if not acknowledged:
+        if not keys:
             return ClaimResult(self.name, False, 0, 0, counts, note="no acknowledged task: the run proves nothing",
                                measurements=measurements)
         twice = [k for k, o in outcomes.items() if o.outcome == "duplicated"]
         spread = len(per_executor) > 1
         if not spread:
             only = next(iter(per_executor), "none")
-            return ClaimResult(self.name, False, len(acknowledged), len(acknowledged), counts, acknowledged,
+            return ClaimResult(self.name, False, len(keys), len(keys), counts, keys,
                                note=f"every task body ran on one executor ({only})", measurements=measurements)
-        return ClaimResult(self.name, not twice, len(twice), len(acknowledged), counts, twice,
+        return ClaimResult(self.name, not twice, len(twice), len(keys), counts, twice,
                            note=f"bodies ran on {len(per_executor)} executors"
                                 + (f"; {len(twice)} ran twice" if twice else ""),
                            measurements=measurements)

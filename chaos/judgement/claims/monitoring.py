@@ -25,7 +25,7 @@ with a status API that answers, the gap is the suite's, and the run is inconclus
 
 from __future__ import annotations
 
-from chaos.judgement.claims.base import Claim, ClaimResult, Evidence
+from chaos.judgement.claims.base import Claim, ClaimResult, Evidence, acknowledged
 
 AGREES = {
     "succeeded": ("succeeded",),
@@ -72,7 +72,7 @@ class Monitoring(Claim):
                                "API answers, so the backend has task state: the suite lacks its monitor (add one to "
                                "chaos/monitor)")
         shown = reading.data.get("tasks", {}) if reading.type == "ok" else {}
-        acked = {key: o for key, o in evidence.check.outcomes.items() if o.submission == "ok"}
+        acked = {spec.key: outcome for spec, outcome in acknowledged(evidence)}
         counts: dict[str, int] = {}
         violating: list[str] = []
         ledger_totals = dict.fromkeys(TOTALS, 0)
