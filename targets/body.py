@@ -47,7 +47,13 @@ def ledger_from_env(backend: str) -> LedgerWriter:
 
 
 def _hold(ledger: LedgerWriter, spec: TaskSpec, task_id: str, attempt: int, point: str) -> None:
-    if ledger.is_released(spec.key):
+    """Block the *first* attempt at ``point`` until the harness releases the key. A later attempt (a
+    retry, or a redelivery after a fault) passes: the hold is the window a fault aims at, and holding
+    a redelivered copy too would be the suite's doing, not the backend's. (Seen: a worker killed at
+    t0's hold; t0 redelivered to the other worker while the killed one restarted held there too, and
+    the messages that worker had prefetched behind it outlived Celery's visibility_timeout and ran
+    twice — on a loaded machine only, so the verdict flipped from run to run.)"""
+    if attempt > 1 or ledger.is_released(spec.key):
         return
     ledger.append(spec.key, task_id, attempt, "held", point=point)
     deadline = time.monotonic() + spec.hold_timeout_s
