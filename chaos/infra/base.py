@@ -9,6 +9,8 @@ from __future__ import annotations
 import abc
 from pathlib import Path
 
+from chaos.infra.listeners import listener_pids
+
 
 class InfraError(RuntimeError):
     pass
@@ -54,6 +56,11 @@ class Server(abc.ABC):
     @abc.abstractmethod
     def owns(self, pid: int) -> bool:
         """Whether process ``pid`` is this server or one it started (which worker ran a task body)."""
+
+    def listens_on(self, port: int) -> bool:
+        """Whether one of this server's own processes holds the listening socket on ``port`` (and not a
+        process that took the port between its choice and this server's bind)."""
+        return any(self.owns(pid) for pid in listener_pids(port))
 
     def restart(self) -> None:
         self.stop()

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from chaos.infra.base import InfraDriver, InfraError, Server
+from chaos.infra.listeners import bind_failed, listener_pids
 from chaos.infra.ports import free_port
 from chaos.infra.readiness import AllOf, HttpHealth, LogLine, PubSubListener
 from chaos.infra.redis_proxy import RedisProxy
@@ -23,6 +24,7 @@ from chaos.monitor import MONITORS
 from chaos.profile import Profile
 
 WORKER_NAME = "worker"
+PORT_TRIES = 3  # ports a server may try when the one chosen for it is taken before it binds it
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_MODULES = {"bgtasks": "targets.bgtasks_app:app", "celery": "targets.celery_app:app", "rq": "targets.rq_app:app",
                "broken": "targets.broken_app:app"}
@@ -48,6 +50,19 @@ KNOWN_NEEDS: dict[str, str] = {
                 "nothing, and the deployment's notes say so.",
 }
 BEAT_READY = {"celery": r"beat: Starting\.\.\.", "rq": r"taskchaos rq periodic ready"}
+
+
+def _read_from(path: Path, offset: int) -> str:
+    try:
+        with open(path, "rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _positive_int(needs: dict, name: str) -> int:
@@ -77,16 +92,18 @@ class Deployment:
         self.ledger_dir.mkdir(parents=True, exist_ok=True)
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         self.servers: dict[str, Server] = {}
+        # Servers that listen on a port chosen at run time, by name. A port chosen free can be taken by
+        # any process before the server binds it: up() then starts that server again on a new port
+        # (PORT_TRIES in all) and records each try in port_retries (see chaos/infra/listeners.py).
+        self.ports: dict[str, int] = {}
+        self.port_retries: list[dict] = []
         self.redis_url: str | None = None  # what every Redis client uses: the proxy
         self.toxiproxy: RedisProxy | None = None
-        self.redis_port: int | None = None  # Redis itself; clients use the proxy (redis_url)
         if profile.uses_redis:
-            port = self.redis_port = free_port()
-            self.toxiproxy = RedisProxy(listen_port=free_port(), upstream_port=port,
+            self.ports["redis"] = free_port()  # Redis itself; clients use the proxy (redis_url)
+            self.toxiproxy = RedisProxy(listen_port=free_port(), upstream_port=self.ports["redis"],
                                         log_path=self.logs_dir / "toxiproxy.log")
-            self.redis_url = f"redis://127.0.0.1:{self.toxiproxy.listen_port}"
-            self.servers["redis"] = driver.redis(name="redis", port=port, persistence=profile.persistence,
-                                                 workdir=self.dir / "redis", log_path=self.logs_dir / "redis.log")
+            self.redis_url = self._proxy_url()
         workers = _positive_int(self.needs, "workers")
         self.worker_names = [WORKER_NAME] + [f"{WORKER_NAME}-{i}" for i in range(2, workers + 1)]
         if self._worker_argv(WORKER_NAME) is None:
@@ -94,45 +111,76 @@ class Deployment:
             if workers > 1:
                 self.notes.append(f"workers={workers} asked, but {profile.backend} runs task bodies in the app "
                                   f"process: one executor")
-        for name in self.worker_names:
-            log = self.logs_dir / f"{name}.log"
-            pattern = {"celery": rf"taskchaos-{name}@\S+ ready\.", "rq": r"taskchaos rq worker ready"}[profile.backend]
-            self.servers[name] = driver.python(name=name, role="worker", argv=self._worker_argv(name), env=self._env(name),
-                                               cwd=REPO_ROOT, log_path=log, ready=LogLine(log, pattern))
-        if self.needs.get("beat") and profile.backend in BEAT_READY:
-            log = self.logs_dir / "beat.log"
-            self.servers["beat"] = driver.python(name="beat", role="beat", argv=self._beat_argv(), env=self._env("beat"),
-                                                 cwd=REPO_ROOT, log_path=log, ready=LogLine(log, BEAT_READY[profile.backend]))
-        self.app_port = free_port()
-        self.app_url = f"http://127.0.0.1:{self.app_port}"
-        graceful_s = str(profile.settings.get("uvicorn_graceful_timeout_s", 5))
-        app_argv = [sys.executable, "-m", "uvicorn", APP_MODULES[profile.backend], "--host", "127.0.0.1",
-                    "--port", str(self.app_port), "--timeout-graceful-shutdown", graceful_s, "--log-level", "info"]
-        self.servers["app"] = driver.python(name="app", role="app", argv=app_argv, env=self._env("app"), cwd=REPO_ROOT,
-                                            log_path=self.logs_dir / "app.log", ready=HttpHealth(f"{self.app_url}/health"))
-        self.monitor_url: str | None = None
+        self.ports["app"] = free_port()
         self.monitor_auth: tuple[str, str] | None = None
         self.monitor_absent_reason = (f"no monitor for backend {profile.backend!r} in chaos/monitor "
                                       f"(monitors: {', '.join(f'{b}: {m.name}' for b, m in MONITORS.items())})")
         if self.monitor:
-            self._add_monitor()
+            self.ports["monitor"] = free_port()
+            # fresh credentials per deployment, through the monitor's environment: in no argv, log or report
+            self.monitor_auth = ("taskchaos", secrets.token_urlsafe(16))
+        self._names = ((["redis"] if profile.uses_redis else []) + self.worker_names
+                       + (["beat"] if self.needs.get("beat") and profile.backend in BEAT_READY else [])
+                       + ["app"] + (["monitor"] if self.monitor else []))
+        self.servers = {name: self._build(name) for name in self._names}
 
-    def _add_monitor(self) -> None:
-        """The monitor server, reading Redis through the proxy like every other client; credentials
-        (fresh per deployment) go through its environment, so they are in no argv, log or report."""
-        port = free_port()
-        self.monitor_url = f"http://127.0.0.1:{port}"
-        self.monitor_auth = ("taskchaos", secrets.token_urlsafe(16))
+    # -- ports chosen at run time ----------------------------------------------------------------
+    @property
+    def redis_port(self) -> int | None:
+        return self.ports.get("redis")
+
+    @property
+    def app_port(self) -> int:
+        return self.ports["app"]
+
+    @property
+    def app_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['app']}"
+
+    @property
+    def monitor_url(self) -> str | None:
+        return f"http://127.0.0.1:{self.ports['monitor']}" if "monitor" in self.ports else None
+
+    def _proxy_url(self) -> str:
+        return f"redis://127.0.0.1:{self.toxiproxy.listen_port}"
+
+    def _build(self, name: str) -> Server:
+        """The server ``name``, on the ports chosen now."""
+        profile, driver = self.profile, self.driver
+        if name == "redis":
+            return driver.redis(name="redis", port=self.ports["redis"], persistence=profile.persistence,
+                                workdir=self.dir / "redis", log_path=self.logs_dir / "redis.log")
+        if name in self.worker_names:
+            log = self.logs_dir / f"{name}.log"
+            pattern = {"celery": rf"taskchaos-{name}@\S+ ready\.", "rq": r"taskchaos rq worker ready"}[profile.backend]
+            return driver.python(name=name, role="worker", argv=self._worker_argv(name), env=self._env(name),
+                                 cwd=REPO_ROOT, log_path=log, ready=LogLine(log, pattern))
+        if name == "beat":
+            log = self.logs_dir / "beat.log"
+            return driver.python(name="beat", role="beat", argv=self._beat_argv(), env=self._env("beat"),
+                                 cwd=REPO_ROOT, log_path=log, ready=LogLine(log, BEAT_READY[profile.backend]))
+        if name == "app":
+            graceful_s = str(profile.settings.get("uvicorn_graceful_timeout_s", 5))
+            app_argv = [sys.executable, "-m", "uvicorn", APP_MODULES[profile.backend], "--host", "127.0.0.1",
+                        "--port", str(self.app_port), "--timeout-graceful-shutdown", graceful_s, "--log-level", "info"]
+            return driver.python(name="app", role="app", argv=app_argv, env=self._env("app"), cwd=REPO_ROOT,
+                                 log_path=self.logs_dir / "app.log", ready=HttpHealth(f"{self.app_url}/health"))
+        if name == "monitor":
+            return self._build_monitor()
+        raise InfraError(f"no server named {name!r} in this deployment ({', '.join(self._names)})")
+
+    def _build_monitor(self) -> Server:
+        """The monitor server, reading Redis through the proxy like every other client."""
         workdir = self.dir / "monitor"
         workdir.mkdir(parents=True, exist_ok=True)
-        launch = self.monitor.launch(python=sys.executable, port=port, redis_url=self.redis_url, workdir=workdir,
-                                     user=self.monitor_auth[0], password=self.monitor_auth[1])
+        launch = self.monitor.launch(python=sys.executable, port=self.ports["monitor"], redis_url=self.redis_url,
+                                     workdir=workdir, user=self.monitor_auth[0], password=self.monitor_auth[1])
         ready = HttpHealth(f"{self.monitor_url}{launch.health_path}", auth=self.monitor_auth)
         if launch.listens_on:
             ready = AllOf(ready, PubSubListener(self.redis_port, launch.listens_on))
-        self.servers["monitor"] = self.driver.python(name="monitor", role="monitor", argv=launch.argv,
-                                                     env={**self._env("monitor"), **launch.env}, cwd=REPO_ROOT,
-                                                     log_path=self.logs_dir / f"{self.monitor.name}.log", ready=ready)
+        return self.driver.python(name="monitor", role="monitor", argv=launch.argv,
+                                  env={**self._env("monitor"), **launch.env}, cwd=REPO_ROOT,
+                                  log_path=self.logs_dir / f"{self.monitor.name}.log", ready=ready)
 
     def _apply_prefetch(self, profile: Profile) -> Profile:
         if "prefetch" not in self.needs:
@@ -206,12 +254,60 @@ class Deployment:
     def up(self) -> None:
         try:
             if self.toxiproxy:
-                self.toxiproxy.start()
-            for server in self.servers.values():
-                server.start()
+                self._start_proxy()
+            for name in self._names:
+                self._start(name)
         except BaseException:
             self.down()
             raise
+
+    def _retry_port(self, name: str, why: str) -> None:
+        old = self.ports.get(name) if name != "toxiproxy" else self.toxiproxy.listen_port
+        new = free_port()
+        self.port_retries.append({"server": name, "port": old, "new_port": new, "why": why})
+        self.notes.append(f"{name} could not have 127.0.0.1:{old} ({why}): started again on {new}")
+        if name == "toxiproxy":  # before any other server started: they are built again with the new address
+            self.toxiproxy.listen_port = new
+            self.redis_url = self._proxy_url()
+            self.servers = {n: self._build(n) for n in self._names}
+            return
+        self.ports[name] = new
+        self.servers[name] = self._build(name)
+        if name == "redis":  # every client goes through the proxy: only its upstream changes
+            self.toxiproxy.retarget(new)
+
+    def _start_proxy(self) -> None:
+        for attempt in range(1, PORT_TRIES + 1):
+            try:
+                self.toxiproxy.start()
+                return
+            except InfraError as exc:
+                if attempt == PORT_TRIES or not bind_failed(str(exc)):
+                    raise
+                self._retry_port("toxiproxy", str(exc))
+
+    def _start(self, name: str) -> None:
+        """Start ``name``; a server whose port was taken before it bound it starts again on another."""
+        for attempt in range(1, PORT_TRIES + 1):
+            server = self.servers[name]
+            mark = server.log_path.stat().st_size if server.log_path.exists() else 0
+            port = self.ports.get(name)
+            try:
+                server.start()
+            except InfraError as exc:
+                log = _read_from(server.log_path, mark)
+                if port is None or attempt == PORT_TRIES or not (bind_failed(log) or listener_pids(port)):
+                    raise
+                self._retry_port(name, f"it did not start: {_first_line(exc)}")
+                continue
+            if port is None or server.listens_on(port):
+                return
+            squatters = sorted(listener_pids(port))
+            server.kill()
+            if attempt == PORT_TRIES:
+                raise InfraError(f"{name} was ready, but 127.0.0.1:{port} is held by pids {squatters}, not by it, "
+                                 f"after {PORT_TRIES} ports; see its log: {server.log_path}")
+            self._retry_port(name, f"pids {squatters} listen on it, not {name} (its readiness probe answered theirs)")
 
     def down(self) -> None:
         for server in reversed(list(self.servers.values())):
@@ -250,6 +346,7 @@ class Deployment:
     def describe(self) -> dict:
         return {"profile": self.profile.describe(), "needs": self.needs, "notes": self.notes,
                 "driver": self.driver.name, "app_url": self.app_url, "redis_url": self.redis_url,
+                "ports": dict(self.ports), "port_retries": list(self.port_retries),
                 "monitor": {"name": self.monitor.name, "url": self.monitor_url} if self.monitor else None,
                 "servers": {n: s.describe() for n, s in self.servers.items()},
                 "toxiproxy": self.toxiproxy.describe() if self.toxiproxy else None}

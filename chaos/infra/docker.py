@@ -36,6 +36,7 @@ import docker
 import docker.errors
 
 from chaos.infra.base import InfraDriver, InfraError, Server
+from chaos.infra.listeners import listener_pids
 from chaos.infra.images import IMAGE_PATH, redis_image
 from chaos.infra.process import READY_DEADLINE_S, STOP_DEADLINE_S, ProcessDriver, redis_argv
 from chaos.infra.readiness import RedisPing, wait_ready
@@ -308,6 +309,10 @@ class DockerRedisServer(Server):
 
     def owns(self, pid: int) -> bool:
         return False  # the container runs redis-server alone: no task body runs in it
+
+    def listens_on(self, port: int) -> bool:
+        pid = self._state().get("Pid")  # the container's redis-server, as the host sees it (host networking)
+        return bool(pid) and pid in listener_pids(port)
 
     def kill_descendant(self, pid: int) -> None:
         raise InfraError(f"{self.name} ({self._where()}) runs redis-server alone: killing a child process is "

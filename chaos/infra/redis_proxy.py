@@ -47,6 +47,12 @@ class RedisProxy:
             raise InfraError(f"Toxiproxy ({flavour}, {url}) refused the Redis proxy on "
                              f"127.0.0.1:{self.listen_port}: {exc}; see {self.log_path}") from exc
 
+    def retarget(self, upstream_port: int) -> None:
+        """Point the proxy at Redis on another port (Redis had to start again on a new one)."""
+        self.upstream_port = upstream_port
+        if self.client is not None:
+            self.client.update_proxy(self.proxy, upstream=f"127.0.0.1:{upstream_port}")
+
     def stop(self) -> None:
         if self.client is not None:
             try:

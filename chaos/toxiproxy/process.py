@@ -146,16 +146,30 @@ def _fail(popen: subprocess.Popen, log_path: Path, why: str) -> ToxiproxyStartEr
     return ToxiproxyStartError(f"{why}; log file: {log_path}\n--- last lines ---\n{_log_tail(log_path)}")
 
 
+def _log_size(log_path: Path) -> int:
+    try:
+        return log_path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _read_from(log_path: Path, offset: int) -> str:
+    with open(log_path, "rb") as log:
+        log.seek(offset)
+        return log.read().decode(errors="replace")
+
+
 def _wait_ready(popen: subprocess.Popen, log_path: Path, deadline: float,
-                port: int | None) -> tuple[str, int]:
-    """Poll until the child prints its port (if ``port`` is None) and answers GET /version."""
+                port: int | None, offset: int = 0) -> tuple[str, int]:
+    """Poll until the child prints its port (if ``port`` is None) and answers GET /version. Only what
+    the log gained after ``offset`` counts: a log appended to by an earlier server holds its port."""
     pause = _POLL_S
     host = HOST
     while True:
         if popen.poll() is not None:
             raise _fail(popen, log_path, f"toxiproxy exited with code {popen.returncode} before it was ready")
         if port is None:
-            match = READY_LINE.search(log_path.read_text(errors="replace"))
+            match = READY_LINE.search(_read_from(log_path, offset))
             if match:
                 host, port = match.group(1).strip("[]"), int(match.group(2))
         if port is not None and probe_version(f"http://{host}:{port}", timeout_s=1.0) is not None:
@@ -178,8 +192,9 @@ def start_embedded(log_path: Path | None = None, startup_timeout_s: float = 20.0
     (``extra_args``: more server flags, e.g. ``["--config", path, "--seed", "1"]``)."""
     log_path = log_path or _default_log("toxiproxy-embedded")
     argv = [python, "-m", "chaos.toxiproxy.server", "--host", HOST, "--port", "0", *extra_args]
+    offset = _log_size(log_path)
     popen = _spawn(argv, log_path)
-    host, port = _wait_ready(popen, log_path, time.monotonic() + startup_timeout_s, port=None)
+    host, port = _wait_ready(popen, log_path, time.monotonic() + startup_timeout_s, port=None, offset=offset)
     return _started(argv, popen, log_path, host, port)
 
 
