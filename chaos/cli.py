@@ -7,11 +7,11 @@
   taskchaos explore CLAIM FAULT PROFILE [--budget B] [--seed N]
                                                              search generated scenarios for a violation,
                                                              shrink it, write minimal-scenario.json
-  taskchaos table RUN_DIR                                    the verdict table and matrix of a stored run
+  taskchaos table RUN_DIR [--expectations F]                the gate's decision, the verdict table and matrix of a stored run
   taskchaos gate RUN_DIR [--expectations F] [--junit P] [--summary P]
                                                              re-judge a stored run against expectations.toml:
                                                              exit 0 pass, 1 fail, 2 bad input
-  taskchaos report RUN_DIR                                   render RUN_DIR/report.html from its report.json
+  taskchaos report RUN_DIR [--expectations F]               render RUN_DIR/report.html from its report.json
   taskchaos expectations RUN_DIR                             a stored run's verdicts as expectations TOML
   taskchaos images build [--force|--pull]                    the Redis image for --infra docker
 """
@@ -128,11 +128,19 @@ def _load_report(run_dir: str) -> dict:
 
 
 def cmd_table(args) -> int:
+    """The gate's decision first (and the cells that fail it, with their replay commands), the
+    summary, then the verdict table, the outcomes and the matrix."""
     from chaos.profile import load_profiles
+    from chaos.report.decision import decision_text, judge_report
     from chaos.report.matrix import build_matrix, matrix_text
     from chaos.report.table import outcome_summary, verdict_table
+    from chaos.report.words import summary_paragraph
 
     report = _load_report(args.run_dir)
+    print(decision_text(judge_report(report, args.expectations)))
+    print()
+    print(summary_paragraph(report))
+    print()
     print(verdict_table(report["verdicts"]))
     print()
     print(outcome_summary(report["cells"]))
@@ -146,7 +154,7 @@ def cmd_report(args) -> int:
 
     run_dir = Path(args.run_dir)
     report = _load_report(args.run_dir)
-    page = write_html(report, run_dir if run_dir.is_dir() else run_dir.parent)
+    page = write_html(report, run_dir if run_dir.is_dir() else run_dir.parent, expectations=args.expectations)
     print(f"report page: {page}")
     return 0
 
@@ -220,8 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     explore.add_argument("--infra", default="process")
     table = sub.add_parser("table", help="print a stored run's verdict table")
     table.add_argument("run_dir")
+    table.add_argument("--expectations", default=None,
+                       help="expectations file the decision is judged against (default: the one the run was gated with)")
     page = sub.add_parser("report", help="render a stored run's report.html from its report.json")
     page.add_argument("run_dir", help="a run directory (reports/<run> or reports/latest) or its report.json")
+    page.add_argument("--expectations", default=None,
+                      help="expectations file the page's gate decision is judged against (default: the one the run was gated with)")
     gate = sub.add_parser("gate", help="re-judge a stored run against the expectations (exit 0 pass, 1 fail, 2 bad input)")
     gate.add_argument("run_dir", help="a run directory (e.g. reports/latest) or its report.json")
     gate.add_argument("--expectations", default=None, help="expectations file (default: expectations.toml at the repository root)")

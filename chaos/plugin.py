@@ -308,7 +308,7 @@ def pytest_sessionfinish(session, exitstatus):
     state["report"], state["report_path"] = report, write_report(report, run_dir)
     state["gate"] = gate_report(run_dir, report, _expectations(config))
     try:
-        state["page"] = write_html(report, run_dir)
+        state["page"] = write_html(report, run_dir, gate_result=state["gate"].result)  # the decision it opens with
     except Exception as exc:  # the run's data is safe in report.json: say so, and how to render it again
         state["page_error"] = (f"report page FAILED: {type(exc).__name__}: {exc}; render it again with "
                                f"`taskchaos report {run_dir}`")

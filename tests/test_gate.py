@@ -98,8 +98,13 @@ def test_expected_cells_not_run_fail_a_full_run_and_inform_a_subset(expectations
     assert subset.passed
     assert "informational" in subset.not_run[0].message
     md = summary_markdown(full, build_matrix(run, ["rq-default"]))
-    assert "## Expected cells that were not run\n\n- persistence/kill-redis/rq-default@aof-always: expected holds, not run\n" in md
-    assert "## Expected cells that were not run" not in summary_markdown(subset, build_matrix(run, ["rq-default"]))
+    assert ("- NOT RUN persistence/kill-redis/rq-default@aof-always: expected holds, not run  \n"
+            "  run it: `taskchaos cell persistence kill-redis rq-default@aof-always`\n") in md
+    assert md.index("NOT RUN") < md.index("## Verdict matrix")
+    informed = summary_markdown(subset, build_matrix(run, ["rq-default"]))
+    assert "- NOT RUN" not in informed
+    assert "_1 expected cell not run: informational, the run was a subset of the suite._" in informed
+    assert "<details><summary>1 expected cells not run</summary>" in informed
 
 
 def test_a_crashed_cell_fails(expectations):
@@ -129,10 +134,17 @@ def test_summary_has_the_decision_the_changed_cells_and_the_matrix(expectations)
     run = as_expected()
     run[1] = verdict("persistence", "kill-worker", "celery-acks-late", "violated", violations=1)
     result = gate(run, expectations, subset=True)
+    result.errors.append({"cell": "retry/none/rq-retry@aof-everysec [docker]", "error": "RunError: app never answered"})
     md = summary_markdown(result, build_matrix(run, ["celery-default", "celery-acks-late", "rq-default"]), run_id="r1")
-    assert md.startswith("# taskchaos gate: FAIL — run `r1`")
-    assert "## Changed cells\n\n- persistence/kill-worker/celery-acks-late@aof-everysec: expected holds, observed violated 1/5" in md
-    assert "| persistence: an accepted task survives restarts | violated 1 of 1 fault | violated 1 of 1 fault | " in md
+    head, matrix = md.split("## Verdict matrix")
+    assert head.startswith("# taskchaos gate: FAIL — run `r1`\n\n**" + result.lines()[0].split("; expectations")[0] + "**")
+    assert "1 changed" in head and "1 crashed" in head
+    changed = ("- CHANGED persistence/kill-worker/celery-acks-late@aof-everysec: expected holds, observed violated 1/5  \n"
+               f"  replay: `{run[1]['evidence']['replay']}`\n")
+    crashed = ("- CRASHED retry/none/rq-retry@aof-everysec [docker]: crashed: RunError: app never answered  \n"
+               "  run it: `taskchaos cell retry none rq-retry@aof-everysec --infra docker`\n")
+    assert changed in head and crashed in head and head.index(crashed) < head.index(changed)  # crashed first
+    assert "| persistence: an accepted task survives restarts | violated 1 of 1 fault — 4 ok of 5 tasks | " in matrix
 
 
 # `taskchaos gate` on hand-built run directories
@@ -159,7 +171,7 @@ def test_cli_gate_pass_and_fail(tmp_path, capsys):
     assert main(["gate", str(run), "--expectations", str(flipped), "--junit", str(junit), "--summary", str(summary)]) == 1
     assert "CHANGED persistence/kill-worker/celery-acks-late@aof-everysec: expected violated, observed holds" in capsys.readouterr().out
     assert ET.parse(junit).getroot().find("testsuite").get("failures") == "1"
-    assert "## Changed cells" in summary.read_text()
+    assert "- CHANGED persistence/kill-worker/celery-acks-late@aof-everysec: expected violated, observed holds" in summary.read_text()
 
 
 @pytest.mark.parametrize("text, where", [

@@ -82,16 +82,40 @@ def test_words_without_the_cell_directory_still_come_from_report_json(report):
     assert scenario_in_words(v.scenario, v.cell, v.ops).startswith(f"{len(cell['check']['tasks'])} tasks; ")
 
 
-def test_summary_names_what_broke_from_the_verdicts(report):
+def test_summary_is_short_and_ranked_worst_first(report):
     text = summary_paragraph(report)
-    assert text.startswith("This run judged 6 cells over 5 profiles: 3 violated, 1 not-claimed, 2 holds.")
-    assert ("persistence under kill-worker: 1 of 3 profiles broke it — rq-default (1 stuck of 5); "
-            "the seed does not claim it for bgtasks (5 lost of 5).") in text
-    assert "persistence under kill-redis with Redis persistence rdb: 1 of 1 profile broke it — rq-default (4 lost of 5)." in text
+    assert text.startswith("6 cells over 5 profiles: 3 violated, 1 not-claimed, 2 holds.")
+    # one finding per claim × profile, its faults inside it, the worst share of broken tasks first
+    assert ("Broken, worst first — persistence on celery-default: 4 lost and 1 status-mismatch of 5 under "
+            "reset-peer-run; persistence on rq-default: 4 lost of 5 under kill-redis with Redis persistence rdb, "
+            "1 stuck of 5 under kill-worker.") in text
+    assert text.endswith("Not promised by the seed, and indeed not kept: persistence on bgtasks: 5 lost of 5 under kill-worker.")
+    assert text.count("rq-default") == 1 and text.count("broke it") == 0
+    assert len(text) < 500
+
+
+def test_summary_ranks_by_what_broke_not_by_order(report):
+    verdicts = [v for v in report["verdicts"] if v["verdict"] == "violated"]
+    text = summary_paragraph(dict(report, verdicts=list(reversed(verdicts))))
+    assert text.index("celery-default") < text.index("rq-default")  # 5 of 5 broken outranks 4 of 5
+
+
+def test_many_findings_are_cut_and_each_kind_said_once():
+    from gate_data import verdict
+
+    run = [verdict("persistence", "kill-worker", f"p{i}", "violated", violations=i, relevant=6,
+                   counts={"lost": i, "ok": 6 - i}) for i in range(1, 7)]
+    run.append(verdict("status", "none", "p1", "inconclusive", relevant=0, counts={}))
+    text = summary_paragraph({"verdicts": run, "errors": [{"cell": "x", "error": "y"}]})
+    assert text.index("p6:") < text.index("p5:") < text.index("p4:") < text.index("p3:")
+    assert "p2:" not in text and "and 2 more in the matrix" in text
+    assert "Nothing to judge (inconclusive): status on p1." in text
+    assert text.endswith("1 cell crashed before a verdict (see Errors).")
+    assert text.count("Broken, worst first") == 1
 
 
 def test_summary_when_nothing_broke(report):
     held = dict(report, verdicts=[v for v in report["verdicts"] if v["verdict"] == "holds"])
     assert summary_paragraph(held).endswith("Nothing broke: every claim checked held.")
     assert summary_paragraph({"verdicts": [], "errors": [{"cell": "x", "error": "y"}]}) == \
-        "This run recorded no verdicts. 1 cell failed to run."
+        "This run recorded no verdicts. 1 cell crashed before a verdict (see Errors)."

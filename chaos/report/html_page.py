@@ -1,7 +1,10 @@
 """report.html: one self-contained page per run (inline CSS and SVG, no script, no network resource),
 rendered from report.json and the cells' directories. What a person reads after a run:
 
-1. the verdict matrix (the seed's table: claims × profiles) with a plain-language summary;
+1. the gate's decision (PASS/FAIL with the gate line's counts, and every changed, crashed, missing
+   cell with what was expected, what was observed and its replay command), a short ranked summary,
+   then the verdict matrix (the seed's table: claims × profiles; each cell with its verdict over the
+   fault variants and the tasks lost / duplicated / retried in them);
 2. for each violated (and not-claimed) cell, the counterexample in words, the replay command, the
    affected tasks with their ledger attempts, status answers and submissions, and a timeline;
 3. every other cell, folded, with the same evidence;
@@ -18,7 +21,10 @@ import shlex
 from html import escape as e
 from pathlib import Path
 
+from chaos.judgement.gate import GateResult
 from chaos.report.cell_view import CellView, cell_anchor, load_cell, relative_to_run
+from chaos.report.decision import Decision, decision, decision_html, judge_report
+from chaos.report.matrix import TASK_ORDER, task_tally, tasks_text
 from chaos.report.matrix_source import verdict_matrix
 from chaos.report.svg_throughput import throughput_series, throughput_svg
 from chaos.report.svg_timeline import timeline_svg
@@ -26,6 +32,7 @@ from chaos.report.words import WORST_FIRST, fault_label, scenario_in_words, summ
 
 SYMBOL = {"holds": "✔", "violated": "✘", "not-claimed": "⊘", "unsupported": "∅", "measured": "≈", "inconclusive": "?"}
 COUNTEREXAMPLES = ("violated", "not-claimed")
+BROKE = frozenset(TASK_ORDER) - {"retried"}  # task outcomes the matrix shows in bold
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1400px;padding:16px 24px;color:#212121;line-height:1.4}
@@ -45,6 +52,12 @@ td.c-measured{background:#eef6fd}td.c-inconclusive{background:#f8eefa}
 .cell.not-claimed{border-left:6px solid #ef6c00}.words{font-size:1.02em;background:#fffde7;padding:6px 10px;border:1px dashed #f9a825}
 pre{background:#263238;color:#eceff1;padding:6px 10px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
 .tasks td{font-size:.85em}.small{font-size:.85em;color:#546e7a}details>summary{cursor:pointer}
+.decision{border:2px solid #90a4ae;border-radius:6px;padding:6px 12px;margin:8px 0 10px}
+.decision-fail{border-color:#b71c1c;background:#fff8f8}.decision-pass{border-color:#2e7d32;background:#f6fbf6}
+.gate-line{font-size:1.25em;margin:.2em 0}.gate{font-weight:bold;padding:1px 8px;border-radius:4px;color:#fff;background:#607d8b}
+.gate-fail{background:#b71c1c}.gate-pass{background:#2e7d32}
+table.gate-cells{margin:4px 0;font-size:.88em;width:100%}table.gate-cells td:nth-child(2){min-width:16em}table.gate-cells td{background:#fff}code.cmd{word-break:break-all;font-size:.92em}
+.tasks-n{font-size:.92em;margin-top:2px}.tasks-n b{color:#b71c1c}
 @media print{details{display:block}body{max-width:none}}
 """
 
@@ -68,10 +81,16 @@ def matrix_html(report: dict) -> str:
                              f'{badge("none", "not run")}{seed_text}</td>')
                 continue
             worst = min(vs, key=lambda v: WORST_FIRST.index(v["verdict"]) if v["verdict"] in WORST_FIRST else 0)["verdict"]
+            tally = task_tally([v.get("result", {}) for v in vs])
+            counts = tally["counts"]
+            tasks = tasks_text(tally)
+            tasks_line = (f'<div class="tasks-n" data-role="tasks">tasks: {_tasks_html(tally)}</div>' if tasks else "")
             bad = [v for v in vs if v["verdict"] != "holds"]
             good = [v for v in vs if v["verdict"] == "holds"]
-            headline = badge(worst, f"{worst} in {len(bad)} of {len(vs)}" if bad and len(vs) > 1 else
-                         (bad[0]["short"] if bad else f"holds ({len(vs)} of {len(vs)})" if len(vs) > 1 else "holds"))
+            # n of N here counts fault variants; the tasks line below says how many tasks broke it
+            headline = badge(worst, f"{worst} in {len(bad)} of {len(vs)} faults" if bad and len(vs) > 1 else
+                         (worst if bad else f"holds ({len(vs)} of {len(vs)} faults)" if len(vs) > 1 else "holds"))
+            headline += tasks_line
             items = "".join(f'<li><a href="#{e(cell_anchor(v["evidence"].get("directory")))}">{e(fault_label(v))}</a>: '
                             f'{SYMBOL.get(v["verdict"], "")} {e(v["short"])}</li>' for v in bad)
             held = ""
@@ -84,16 +103,30 @@ def matrix_html(report: dict) -> str:
             elif good:
                 held = f'<div class="small">under: <a href="#{e(cell_anchor(good[0]["evidence"].get("directory")))}">{e(fault_label(good[0]))}</a></div>'
             cells.append(f'<td class="c-{e(worst)}" data-claim="{e(row["claim"])}" data-profile="{e(col["profile"])}" '
-                         f'data-verdict="{e(worst)}">{headline}'
+                         f'data-verdict="{e(worst)}" data-tasks="{tally["of"]}" data-lost="{counts.get("lost", 0)}" '
+                         f'data-duplicated="{counts.get("duplicated", 0)}" data-retried="{counts.get("retried", 0)}">{headline}'
                          f'{f"<ul class=faults>{items}</ul>" if items else ""}{held}{seed_text}</td>')
         said = "" if row["row"] == row["claim"] else row["row"].removeprefix(f'{row["claim"]}: ')
         rows.append(f'<tr><td class="claim"><b>{e(row["claim"])}</b><br><span class="seed">{e(said)}</span></td>{"".join(cells)}</tr>')
     legend = " · ".join(badge(k) for k in WORST_FIRST)
     return (f'<table class="matrix" id="matrix"><thead><tr><th>claim (the seed\'s row)</th>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>'
-            f'<p class="small">Each cell: the worst verdict of that claim and profile over the faults it was checked under '
-            f'(n/N = tasks that broke it / tasks the claim speaks about), the faults that broke it (links to the evidence), '
-            f'and what the seed claims for the backend. {legend} · {badge("none", "not run")}</p>')
+            f'<p class="small">Each cell: the worst verdict of that claim and profile over the fault variants it was checked '
+            f'under ("in n of N faults": n of those N variants gave it), then <b>tasks</b>: the outcomes of the tasks the claim '
+            f'speaks about, summed over the variants (lost, duplicated, stuck... first; retried = ran again, then '
+            f'succeeded); then each fault that broke it with its own "n/N" = tasks that broke it / tasks the claim speaks '
+            f'about (links to the evidence), and what the seed claims for the backend. {legend} · {badge("none", "not run")}</p>')
+
+
+def _tasks_html(tally: dict) -> str:
+    """The tally of a matrix cell, what broke the claim in bold: "<b>3 lost</b>, 1 retried of 6"."""
+    of = tally["of"]
+    shown = [(k, n) for k, n in tally["counts"].items() if n and k != "ok"]
+    if tally["outcomes"] and not shown:
+        ok = tally["counts"].get("ok", 0)
+        return e(f"{of} ok" if ok == of else f"{ok} ok of {of}")
+    parts = [f"<b>{e(f'{n} {k}')}</b>" if k in BROKE else e(f"{n} {k}") for k, n in shown]
+    return ", ".join(parts) + e(f" of {of}")
 
 
 def _rel_time(mono: float | None, origin: float | None) -> str:
@@ -273,9 +306,20 @@ def throughput_html(report: dict) -> str:
     return f'{throughput_svg(series)}<table class="small">{rows}</table>'
 
 
-def render_html(report: dict, run_dir: Path) -> str:
+def page_decision(report: dict, *, expectations=None, gate_result: GateResult | None = None) -> Decision:
+    """The gate's decision the page opens with: ``gate_result`` when the caller has just judged the
+    run, else the report judged again (:func:`chaos.report.decision.judge_report`)."""
+    return decision(gate_result) if gate_result is not None else judge_report(report, expectations)
+
+
+def render_html(report: dict, run_dir: Path, *, expectations=None, gate_result: GateResult | None = None) -> str:
+    """The page. ``expectations`` (an Expectations or a path) / ``gate_result``: what the gate's
+    decision at the top is judged against (default: the file the run was gated with)."""
     run_dir = Path(run_dir)
     views = [load_cell(cell, report, run_dir) for cell in report.get("cells", [])]
+    anchors = {v.verdict.get("cell", ""): v.anchor for v in views}
+    decided = decision_html(page_decision(report, expectations=expectations, gate_result=gate_result), anchors,
+                            badge=badge)
     bad = sorted((v for v in views if v.verdict["verdict"] in COUNTEREXAMPLES),
                  key=lambda v: COUNTEREXAMPLES.index(v.verdict["verdict"]))
     rest = [v for v in views if v.verdict["verdict"] not in COUNTEREXAMPLES]
@@ -290,7 +334,7 @@ def render_html(report: dict, run_dir: Path) -> str:
             f'{e(str(report.get("git_revision", ""))[:12])} · {len(views)} cells · '
             '<a href="#counterexamples">counterexamples</a> · <a href="#throughput">throughput</a> · '
             '<a href="#other-cells">other cells</a> · <a href="#environment">environment and logs</a></p>'
-            f'<p class="summary" data-role="summary">{e(summary_paragraph(report))}</p>'
+            f'{decided}<p class="summary" data-role="summary">{e(summary_paragraph(report))}</p>'
             f'<h2 id="verdicts">Verdicts: the seed\'s claims × profiles</h2>{matrix_html(report)}'
             f'<h2 id="counterexamples">Counterexamples ({len(bad)})</h2>{counter}'
             + (f'<h2 id="errors">Errors ({len(report["errors"])})</h2><ul>{errors}</ul>' if errors else "")
@@ -301,7 +345,7 @@ def render_html(report: dict, run_dir: Path) -> str:
             '</body></html>')
 
 
-def write_html(report: dict, run_dir: Path) -> Path:
+def write_html(report: dict, run_dir: Path, *, expectations=None, gate_result: GateResult | None = None) -> Path:
     path = Path(run_dir) / "report.html"
-    path.write_text(render_html(report, run_dir))
+    path.write_text(render_html(report, run_dir, expectations=expectations, gate_result=gate_result))
     return path

@@ -203,47 +203,89 @@ def fault_label(v: dict, *, prose: bool = False) -> str:
     return label
 
 
-def _broke(v: dict) -> str:
+# Worst first: what the summary names before anything else (lost or twice-run work outranks a wrong
+# status answer, which outranks a visible failure).
+BAD_WEIGHT = {"lost": 3, "duplicated": 3, "phantom": 3, "stuck": 2, "indeterminate": 2, "status-mismatch": 1, "failed": 1,
+              "rejected": 1}
+FINDINGS_SHOWN = 4
+
+
+def _bad(v: dict) -> dict[str, int]:
     counts = v["result"].get("counts", {})
-    bad = {k: n for k, n in counts.items() if k not in GOOD}
-    shown = ", ".join(f"{n} {k}" for k, n in sorted(bad.items(), key=lambda kv: -kv[1])) or "see the cell"
-    return f"{v['profile']} ({shown} of {v['result'].get('relevant', '?')})"
+    return {k: n for k, n in counts.items() if k in BAD_WEIGHT and isinstance(n, int) and n}
+
+
+def _severity(v: dict) -> tuple:
+    """How bad one verdict is: weighted share of its tasks that broke the claim, then their number."""
+    bad, of = _bad(v), v["result"].get("relevant") or 0
+    weight = sum(BAD_WEIGHT[k] * n for k, n in bad.items()) if bad else v["result"].get("violations") or 0
+    share = weight / of if of else 0.0
+    return share, v["result"].get("violations") or 0
+
+
+def _tasks(v: dict) -> str:
+    """ "4 lost and 1 status-mismatch of 5" (or "2 of 15 broke it" when the claim counts no task outcomes:
+    priority inversions, late schedules...)."""
+    bad = sorted(_bad(v).items(), key=lambda kv: (-BAD_WEIGHT[kv[0]], -kv[1]))
+    of = v["result"].get("relevant", "?")
+    if not bad:
+        return f"{v['result'].get('violations', '?')} of {of} broke it"
+    parts = [f"{n} {k}" for k, n in bad]
+    return (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + f" of {of}"
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def _finding(vs: list[dict]) -> str:
+    """One claim × profile, its faults worst first: "persistence on rq-default: 4 lost of 5 under
+    kill-redis with Redis persistence rdb, 1 stuck of 5 under kill-worker"."""
+    ranked = sorted(vs, key=_severity, reverse=True)
+    shown = [f"{_tasks(v)} under {fault_label(v, prose=True)}" for v in ranked[:3]]
+    more = f", and {_count(len(ranked) - 3, 'fault')} more" if len(ranked) > 3 else ""
+    return f"{vs[0]['claim']} on {vs[0]['profile']}: {', '.join(shown)}{more}"
+
+
+def _ranked_findings(verdicts: list[dict]) -> list[list[dict]]:
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for v in verdicts:
+        groups.setdefault((v["claim"], v["profile"]), []).append(v)
+    return sorted(groups.values(), key=lambda vs: max(_severity(v) for v in vs), reverse=True)
+
+
+def _listed(findings: list[list[dict]], shown: int) -> str:
+    text = "; ".join(_finding(vs) for vs in findings[:shown])
+    return text + (f"; and {len(findings) - shown} more in the matrix" if len(findings) > shown else "")
+
+
 def summary_paragraph(report: dict) -> str:
-    """What broke, across the run, in a few sentences generated from the verdicts."""
+    """What broke across the run, short and ranked: one sentence of totals, then the broken claims ×
+    profiles worst first (each once, its faults inside it), then what the seed does not claim, what
+    could not be judged and what crashed — each kind once, only when there is one."""
     verdicts = report.get("verdicts", [])
+    errors = report.get("errors") or []
+    crashed = f"{_count(len(errors), 'cell')} crashed before a verdict (see Errors)." if errors else ""
     if not verdicts:
-        return "This run recorded no verdicts." + (f" {_count(len(report['errors']), 'cell')} failed to run." if report.get("errors") else "")
+        return " ".join(filter(None, ["This run recorded no verdicts.", crashed]))
     tally: dict[str, int] = {}
     for v in verdicts:
         tally[v["verdict"]] = tally.get(v["verdict"], 0) + 1
-    profiles = sorted({v["profile"] for v in verdicts})
-    head = (f"This run judged {_count(len(verdicts), 'cell')} over {_count(len(profiles), 'profile')}: "
+    profiles = {v["profile"] for v in verdicts}
+    head = (f"{_count(len(verdicts), 'cell')} over {_count(len(profiles), 'profile')}: "
             + ", ".join(f"{tally[k]} {k}" for k in WORST_FIRST if k in tally) + ".")
-    groups: dict[tuple, list[dict]] = {}
-    for v in verdicts:
-        groups.setdefault((v["claim"], fault_label(v, prose=True)), []).append(v)
-    sentences = []
-    for (claim, fault), vs in groups.items():
-        violated = [v for v in vs if v["verdict"] == "violated"]
-        not_claimed = [v for v in vs if v["verdict"] == "not-claimed"]
-        if not violated and not not_claimed:
-            continue
-        sentence = f"{claim} under {fault}: "
-        if violated:
-            sentence += (f"{len(violated)} of {_count(len(vs), 'profile')} broke it — "
-                         + ", ".join(_broke(v) for v in violated))
-        if not_claimed:
-            sentence += ("; " if violated else "") + "the seed does not claim it for " + ", ".join(_broke(v) for v in not_claimed)
-        sentences.append(sentence + ".")
-    if not sentences:
-        return head + " Nothing broke: every claim checked held."
-    shown, more = sentences[:6], len(sentences) - 6
-    tail = f" … and {more} more (see the matrix)." if more > 0 else ""
-    errors = f" {_count(len(report['errors']), 'cell')} failed to run (see Errors)." if report.get("errors") else ""
-    return " ".join([head, *shown]) + tail + errors
+    violated = _ranked_findings([v for v in verdicts if v["verdict"] == "violated"])
+    not_claimed = _ranked_findings([v for v in verdicts if v["verdict"] == "not-claimed"])
+    unclear = list(dict.fromkeys(f"{v['claim']} on {v['profile']}" for v in verdicts if v["verdict"] == "inconclusive"))
+    parts = [head]
+    if violated:
+        parts.append(f"Broken, worst first — {_listed(violated, FINDINGS_SHOWN)}.")
+    if not_claimed:
+        parts.append(f"Not promised by the seed, and indeed not kept: {_listed(not_claimed, 2)}.")
+    if unclear:
+        parts.append(f"Nothing to judge (inconclusive): {', '.join(unclear[:3])}"
+                     + (f" and {len(unclear) - 3} more" if len(unclear) > 3 else "") + ".")
+    if not (violated or not_claimed or unclear):
+        parts.append("Nothing broke: every claim checked held.")
+    parts.append(crashed)
+    return " ".join(filter(None, parts))

@@ -1,0 +1,1 @@
+"""The broken backend: its target app, servers, profiles and description (backend.toml)."""
