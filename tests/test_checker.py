@@ -1,9 +1,11 @@
 """The checker on hand-written histories and ledgers: every outcome, torn lines, indeterminate
 submissions."""
 
+import random
+
 import pytest
 
-from chaos.judgement.checker import check
+from chaos.judgement.checker import Attempt, _attempts, _overlapping, check, classify
 from chaos.records.taskspec import TaskSpec
 from helpers import Script
 
@@ -109,3 +111,53 @@ def test_counts_cover_every_task():
     s = Script().submit("a").ran("a", 1, DONE, 1).status("a", "succeeded").submit("b").status("b", "pending")
     result = check([TaskSpec(key="a"), TaskSpec(key="b")], s.history, s.ledger())
     assert result.counts == {"ok": 1, "lost": 1}
+
+
+def _overlapping_by_definition(attempts) -> bool:
+    return any(a is not b and a.start_mono < b.start_mono < a.last_mono for a in attempts for b in attempts)
+
+
+def test_overlap_detection_agrees_with_its_definition():
+    rng = random.Random(14)
+    for _ in range(3000):
+        attempts = []
+        for number in range(1, rng.randint(1, 6) + 1):
+            start = rng.choice((0.0, 1.0, 2.0, 3.0, rng.uniform(0, 4)))  # equal starts and ends happen
+            attempts.append(Attempt(number, 1, start, start + rng.choice((0.0, 0.5, 1.0, 2.0)), ["started"]))
+        assert _overlapping(attempts) == _overlapping_by_definition(attempts), attempts
+
+
+def test_recovery_is_measured_from_the_first_fault_at_or_after_the_cut():
+    s = (Script().submit("a").ran("a", 1, ["started"], 2.0).ran("a", 2, DONE, 9.0, pid=200)
+         .status("a", "succeeded").fault(1.0, 1.5).fault(6.0, 6.5).fault(2.0, 2.5).fault(4.0, 4.5))
+    assert outcome_of(s).recovery_s == round(9.2 - 2.0, 3)  # the fault at 2.0 = the cut's start counts
+    late = Script().submit("a").ran("a", 1, ["started"], 7.0).ran("a", 2, DONE, 9.0).status("a", "succeeded").fault(1.0, 2.0)
+    assert outcome_of(late).recovery_s is None
+
+
+def test_check_of_many_tasks_equals_each_task_judged_alone():
+    """The indexed ledger gives every task what a linear scan of the whole ledger gave it."""
+    rng = random.Random(7)
+    s = Script().fault(30.0, 31.0)
+    specs = []
+    for n in range(60):
+        key = f"t{n}"
+        specs.append(TaskSpec(key=key))
+        s.submit(key, rng.choice(("ok", "ok", "ok", "fail", "info", None)), t=n * 0.5)
+        t = n * 0.5 + 0.1
+        for attempt in range(1, rng.randint(0, 3) + 1):
+            events = rng.choice((DONE, ["started"], ["started", "failed"], ["started", "crashing"]))
+            s.ran(key, attempt, events, t, pid=rng.choice((100, 200, 300)), step=rng.choice((0.1, 1.0)))
+            t += rng.choice((0.05, 0.5, 2.0))  # sometimes before the attempt before it ended
+        if rng.random() < 0.8:
+            s.status(key, rng.choice(("succeeded", "pending", "failed", "running")))
+    s.ran("stray", 1, DONE, 3.0)  # a key no spec names
+    ledger = s.ledger(torn=1)
+    result = check(specs, s.history, ledger)
+    faults = s.history.faults()
+    submissions, statuses = s.history.submissions(), s.history.final_status()
+    for spec in specs:
+        alone = classify(spec.key, submissions.get(spec.key),
+                         _attempts([r for r in ledger.records if r.key == spec.key]), statuses.get(spec.key), faults)
+        assert result.outcomes[spec.key] == alone
+    assert len(set(result.counts)) >= 5 and sum(result.counts.values()) == len(specs)

@@ -19,10 +19,11 @@ Outcomes (DESIGN.md), in the order they are decided:
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import asdict, dataclass, field
 
 from chaos.records.history import History
-from chaos.records.ledger import LedgerSnapshot
+from chaos.records.ledger import LedgerSnapshot, gc_paused
 from chaos.records.taskspec import TaskSpec
 
 OUTCOMES = ("ok", "retried", "duplicated", "lost", "stuck", "failed", "status-mismatch", "phantom",
@@ -86,17 +87,32 @@ def _attempts(records) -> list[Attempt]:
         if a is None:
             a = by_number[r.attempt] = Attempt(r.attempt, r.pid, r.mono, r.mono, [])
         a.events.append(r.event)
-        a.start_mono = min(a.start_mono, r.mono)
-        a.last_mono = max(a.last_mono, r.mono)
+        if r.mono < a.start_mono:
+            a.start_mono = r.mono
+        elif r.mono > a.last_mono:
+            a.last_mono = r.mono
     return [by_number[n] for n in sorted(by_number)]
 
 
 def _overlapping(attempts: list[Attempt]) -> bool:
-    """Two attempts ran at the same time: one wrote a record after another had started."""
-    for a in attempts:
-        for b in attempts:
-            if a is not b and a.start_mono < b.start_mono < a.last_mono:
-                return True
+    """Two attempts ran at the same time: one wrote a record after another had started (some a, b
+    with a.start_mono < b.start_mono < a.last_mono). In start order, b overlaps an earlier-started
+    attempt exactly when its start is before the latest ``last_mono`` of those started strictly
+    before it: O(n log n) in the attempts, not O(n^2)."""
+    if len(attempts) < 2:
+        return False
+    ordered = sorted(attempts, key=lambda a: a.start_mono)
+    latest = float("-inf")  # the latest last_mono among the attempts started strictly earlier
+    i = 0
+    while i < len(ordered):
+        start = ordered[i].start_mono
+        if start < latest:
+            return True
+        j = i
+        while j < len(ordered) and ordered[j].start_mono == start:  # attempts starting together
+            latest = max(latest, ordered[j].last_mono)
+            j += 1
+        i = j
     return False
 
 
@@ -112,19 +128,27 @@ def _split_retries(attempts: list[Attempt]) -> tuple[int, int]:
     return requested, redelivered
 
 
-def _recovery_s(attempts: list[Attempt], faults: list[dict]) -> float | None:
-    """From the first fault that cut an attempt off to the success that followed."""
+def _fault_starts(faults: list[dict]) -> list[float]:
+    return sorted(f["start_mono"] for f in faults)
+
+
+def _recovery_s(attempts: list[Attempt], fault_starts: list[float]) -> float | None:
+    """From the first fault that cut an attempt off to the success that followed.
+    ``fault_starts``: every fault's start, sorted (``_fault_starts``)."""
     success = next((a for a in attempts if a.end == "succeeded"), None)
     cut = next((a for a in attempts if a.end is None and a is not success), None)
     if success is None or cut is None:
         return None
-    starts = [f["start_mono"] for f in faults if f["start_mono"] >= cut.start_mono]
-    if not starts:
+    first = bisect.bisect_left(fault_starts, cut.start_mono)  # the first fault starting at or after the cut
+    if first == len(fault_starts):
         return None
-    return round(max(0.0, success.last_mono - min(starts)), 3)
+    return round(max(0.0, success.last_mono - fault_starts[first]), 3)
 
 
-def classify(spec_key: str, submission, attempts: list[Attempt], status: dict | None, faults: list[dict]) -> TaskOutcome:
+def classify(spec_key: str, submission, attempts: list[Attempt], status: dict | None, faults: list[dict],
+             fault_starts: list[float] | None = None) -> TaskOutcome:
+    """One task's outcome. ``fault_starts``: ``_fault_starts(faults)``, when the caller classifies
+    many tasks against the same faults (computed here otherwise)."""
     sub_type = submission.type if submission else None
     task_id = submission.data.get("id") if submission else None
     successes = sum(1 for a in attempts if a.end == "succeeded")
@@ -133,7 +157,7 @@ def classify(spec_key: str, submission, attempts: list[Attempt], status: dict | 
     supported = status is None or status.get("supported", True)
     state = status.get("state") if status and supported else None
     o = TaskOutcome(spec_key, "", sub_type, task_id, attempts, requested, redelivered, successes, concurrent, status,
-                    _recovery_s(attempts, faults))
+                    _recovery_s(attempts, _fault_starts(faults) if fault_starts is None else fault_starts))
     if sub_type == "fail":
         o.outcome = "phantom" if attempts else "rejected"
     elif successes > 1 or concurrent:
@@ -161,13 +185,17 @@ def classify(spec_key: str, submission, attempts: list[Attempt], status: dict | 
 
 
 def check(specs: list[TaskSpec], history: History, ledger: LedgerSnapshot) -> CheckResult:
-    submissions = history.submissions()
-    statuses = history.final_status()
-    faults = history.faults()
-    outcomes = {}
-    for spec in specs:
-        outcomes[spec.key] = classify(spec.key, submissions.get(spec.key), _attempts(ledger.for_key(spec.key)),
-                                      statuses.get(spec.key), faults)
+    """Linear in the history and the ledger: each view of the history is one pass over its ops, and
+    ``ledger.for_key`` answers from an index built in one pass over the records."""
+    with gc_paused():  # a full collection walks the whole ledger and history: seconds at 10^6 records
+        submissions = history.submissions()
+        statuses = history.final_status()
+        faults = history.faults()
+        fault_starts = _fault_starts(faults)
+        outcomes = {}
+        for spec in specs:
+            outcomes[spec.key] = classify(spec.key, submissions.get(spec.key), _attempts(ledger.for_key(spec.key)),
+                                          statuses.get(spec.key), faults, fault_starts)
     counts = {name: 0 for name in OUTCOMES}
     for o in outcomes.values():
         counts[o.outcome] += 1

@@ -16,6 +16,8 @@ for each attempt how long after its start the next attempt of any task started
 
 from __future__ import annotations
 
+import bisect
+
 from chaos.judgement.claims.base import Claim, ClaimResult, Evidence, acknowledged, unsupported_submissions
 
 
@@ -37,7 +39,7 @@ class Timeout(Claim):
             return ClaimResult(self.name, False, 0, 0, unsupported=True,
                                note=f"the target answered 501 to a time limit ({', '.join(refused)})")
         finals = evidence.history.final_status()
-        starts = sorted((r.mono, r.key) for r in evidence.ledger.records if r.event == "started")
+        start_monos = sorted(r.mono for r in evidence.ledger.records if r.event == "started")
         counts: dict[str, int] = {}
         violating: list[str] = []
         notes: list[str] = []
@@ -52,8 +54,9 @@ class Timeout(Claim):
                 ok = not succeeded and state in ("failed", "cancelled")
                 within = []
                 for attempt in outcome.attempts:
-                    later = [m for m, _ in starts if m > attempt.start_mono]
-                    within.append(round(later[0] - attempt.start_mono, 3) if later else None)
+                    later = bisect.bisect_right(start_monos, attempt.start_mono)  # the first start after it
+                    within.append(round(start_monos[later] - attempt.start_mono, 3) if later < len(start_monos)
+                                  else None)
                 measurements[spec.key] = {
                     "time_limit_s": spec.time_limit_s, "duration_s": spec.duration_s,
                     "attempts": len(outcome.attempts), "status": state, "raw_state": status.get("raw_state"),
