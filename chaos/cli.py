@@ -183,7 +183,7 @@ def cmd_expectations(args) -> int:
     for (claim, fault), by_profile in tables.items():
         print(f"[{claim}.{fault}]")
         for profile, by_mode in by_profile.items():
-            if fault in ("restart-redis", "kill-redis"):
+            if fault in ("restart-broker", "kill-broker"):
                 inner = ", ".join(f'{m} = "{v}"' for m, v in by_mode.items())
                 print(f"{profile} = {{ {inner} }}")
             else:

@@ -27,6 +27,7 @@ from pathlib import Path
 from hypothesis import given, reject, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
+from chaos.backends import get_backend
 from chaos.cell import CellRun, NO_FAULT, not_applicable, parse_fault, run_cell
 from chaos.profile import get_profile
 from chaos.runner import RunError
@@ -36,7 +37,6 @@ from chaos.scenario.strategies import DATABASE_DIR, scenarios, search_settings
 __all__ = ["Exploration", "explore", "SHRINK_CAP_S"]
 
 SHRINK_CAP_S = {"quick": 60.0, "standard": 180.0, "deep": 600.0}
-EXECUTOR_IS_APP = ("bgtasks", "broken")  # a crashing body takes the whole target down: no crashes there
 
 
 class ClaimViolated(AssertionError):
@@ -212,7 +212,7 @@ def explore(claim: str, fault: str, profile_spec: str, *, budget: str = "quick",
     result.records.mkdir(parents=True, exist_ok=True)
     search = _Search(result, echo, strict)
     if strategy is None:
-        strategy = scenarios(fault_name, phase, crashes=profile.backend not in EXECUTOR_IS_APP)
+        strategy = scenarios(fault_name, phase, crashes=not get_backend(profile.backend).crash_takes_target)  # no crashes where one takes the target down
 
     def search_scenarios(scenario):
         search.example(scenario)

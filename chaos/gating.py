@@ -14,6 +14,7 @@ from chaos.judgement.gate import GateResult, gate
 from chaos.report.junit import junit_xml
 from chaos.report.matrix import build_matrix
 from chaos.report.summary import summary_markdown
+from chaos.renames import upgrade_report
 
 VERDICT_KEYS = ("claim", "fault", "profile", "persistence", "verdict")
 
@@ -50,7 +51,7 @@ def load_report(run_dir: str | Path) -> tuple[Path, dict]:
         missing = [k for k in VERDICT_KEYS if not isinstance(v, dict) or k not in v]
         if missing:
             raise GateInputError(f"{report_path}: verdicts[{i}] lacks {', '.join(missing)}: not a taskchaos verdict")
-    return report_path.parent.resolve(), report
+    return report_path.parent.resolve(), upgrade_report(report)  # faults renamed since are read as named now
 
 
 @dataclass

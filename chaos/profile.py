@@ -1,7 +1,10 @@
-"""Profiles: load the named backend configurations from ``profiles.toml`` (data, not code).
+"""Profiles: load the named backend configurations (data, not code) from every backend folder's
+``profiles.toml`` (``targets/<backend>/``, found by chaos/backends.py), with the shared defaults of
+``chaos/profiles.toml``.
 
-A :class:`Profile` is a backend plus its settings plus a Redis persistence mode. Its ``name`` is
-``<profile>`` and its ``id`` is ``<profile>@<persistence>``; the targets receive ``settings`` as JSON.
+A :class:`Profile` is a backend plus its settings plus its broker (a kind, e.g. ``redis``, or none)
+and that broker's durability mode (``persistence``). Its ``name`` is ``<profile>`` and its ``id`` is
+``<profile>@<persistence>``; the targets receive ``settings`` as JSON.
 """
 
 from __future__ import annotations
@@ -11,10 +14,10 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from chaos.backends import PROFILES, TARGETS_DIR, BackendError, backends
+
 PROFILES_FILE = Path(__file__).with_name("profiles.toml")
 PERSISTENCE_MODES = ("none", "rdb", "aof-everysec", "aof-always")
-BACKENDS = ("bgtasks", "celery", "rq", "broken")  # broken: targets/broken_app.py, for quality tests only
-REDIS_BACKENDS = ("celery", "rq")
 
 
 class ProfileError(ValueError):
@@ -28,14 +31,15 @@ class Profile:
     persistence: str
     settings: dict = field(hash=False, compare=False)
     redis_client: dict = field(hash=False, compare=False)
+    broker: str | None = None  # the broker kind it runs on (chaos/backends.py: the backend's first), or none
 
     @property
     def id(self) -> str:
         return f"{self.name}@{self.persistence}"
 
     @property
-    def uses_redis(self) -> bool:
-        return self.backend in REDIS_BACKENDS
+    def uses_broker(self) -> bool:
+        return self.broker is not None
 
     @property
     def max_attempts(self) -> int:
@@ -61,37 +65,58 @@ class Profile:
         return replace(self, persistence=persistence)
 
     def to_env_json(self) -> str:
-        return json.dumps({"name": self.name, "backend": self.backend, "persistence": self.persistence,
-                           "settings": self.settings, "redis_client": self.redis_client})
+        return json.dumps({"name": self.name, "backend": self.backend, "broker": self.broker,
+                           "persistence": self.persistence, "settings": self.settings,
+                           "redis_client": self.redis_client})
 
     def describe(self) -> dict:
-        return {"id": self.id, "name": self.name, "backend": self.backend, "persistence": self.persistence,
-                "settings": self.settings, "redis_client": self.redis_client}
+        return {"id": self.id, "name": self.name, "backend": self.backend, "broker": self.broker,
+                "persistence": self.persistence, "settings": self.settings, "redis_client": self.redis_client}
 
 
-def load_profiles(path: Path = PROFILES_FILE, *, include_test_only: bool = False) -> dict[str, Profile]:
-    """The profiles in ``path``. Profiles marked ``test_only = true`` (targets broken on purpose, for
-    the quality tests) are left out unless asked for, so the chaos cells never pick them up."""
+def _read(path: Path) -> dict:
     try:
-        data = tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{path}: {exc}") from exc
-    defaults = data.get("defaults", {})
+
+
+def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
+                  include_test_only: bool = False) -> dict[str, Profile]:
+    """The profiles of every backend folder under ``root``, with the defaults of ``path``. Profiles
+    marked ``test_only = true`` (targets broken on purpose, for the quality tests) are left out unless
+    asked for, so the chaos cells never pick them up."""
+    defaults = _read(path).get("defaults", {})
     persistence = defaults.get("persistence", "aof-everysec")
     client_defaults = defaults.get("redis_client", {})
-    profiles = {}
-    for name, raw in data.get("profiles", {}).items():
-        raw = dict(raw)
-        if raw.pop("test_only", False) and not include_test_only:
-            continue
-        backend = raw.pop("backend", None)
-        if backend not in BACKENDS:
-            raise ProfileError(f"{path}: profile {name!r} has backend {backend!r}; expected one of {BACKENDS}")
-        for required in ("retries", "retry_countdown_s", "recovery_window_s"):
-            if required not in raw:
-                raise ProfileError(f"{path}: profile {name!r} lacks {required!r}")
-        client = {**client_defaults, **raw.pop("redis_client", {})}
-        profiles[name] = Profile(name=name, backend=backend, persistence=persistence, settings=raw, redis_client=client)
+    profiles: dict[str, Profile] = {}
+    try:
+        found = backends(root)
+    except BackendError as exc:
+        raise ProfileError(str(exc)) from exc
+    for backend in found.values():
+        file = backend.folder / PROFILES
+        data = _read(file)
+        if set(data) - {"profiles"}:
+            raise ProfileError(f"{file}: unknown table {', '.join(sorted(set(data) - {'profiles'}))}: a backend's "
+                               f"profiles file holds [profiles.<name>] tables only (defaults: {path})")
+        for name, raw in data.get("profiles", {}).items():
+            raw = dict(raw)
+            if raw.pop("backend", backend.name) != backend.name:
+                raise ProfileError(f"{file}: profile {name!r} names another backend; it belongs to {backend.name!r}, "
+                                   f"whose folder holds it")
+            if name in profiles:
+                raise ProfileError(f"{file}: profile {name!r} is also defined by backend {profiles[name].backend!r}: "
+                                   f"profile names are unique across backends")
+            if raw.pop("test_only", False) and not include_test_only:
+                continue
+            for required in ("retries", "retry_countdown_s", "recovery_window_s"):
+                if required not in raw:
+                    raise ProfileError(f"{file}: profile {name!r} lacks {required!r}")
+            client = {**client_defaults, **raw.pop("redis_client", {})}
+            broker = backend.brokers[0] if backend.brokers else None
+            profiles[name] = Profile(name=name, backend=backend.name, persistence=persistence, settings=raw,
+                                     redis_client=client, broker=broker)
     return profiles
 
 
@@ -100,6 +125,7 @@ def get_profile(spec: str) -> Profile:
     name, _, persistence = spec.partition("@")
     profiles = load_profiles(include_test_only=True)
     if name not in profiles:
-        raise ProfileError(f"unknown profile {name!r}; known profiles: {', '.join(profiles)} (see {PROFILES_FILE})")
+        raise ProfileError(f"unknown profile {name!r}; known profiles: {', '.join(profiles)} "
+                           f"(each backend's in targets/<backend>/{PROFILES})")
     profile = profiles[name]
     return profile.with_persistence(persistence) if persistence else profile

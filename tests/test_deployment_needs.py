@@ -20,10 +20,10 @@ def test_unknown_or_bad_needs_are_refused(tmp_path):
 
 
 def test_prefetch_replaces_celerys_setting_and_says_so_elsewhere(tmp_path):
-    celery = Deployment(get_profile("celery-default"), get_driver("process"), tmp_path / "c", needs={"prefetch": 1})
-    assert celery.profile.settings["prefetch_multiplier"] == 1 and "worker_prefetch_multiplier=1" in celery.notes[0]
+    celery = Deployment(get_profile("celery-default"), get_driver("process"), tmp_path / "c", needs={"reserve_ahead": 1})
+    assert celery.profile.settings["prefetch_multiplier"] == 1 and "prefetch_multiplier=1" in celery.notes[0]
     assert get_profile("celery-default").settings["prefetch_multiplier"] == 4  # the profile itself is untouched
-    rq = Deployment(get_profile("rq-default"), get_driver("process"), tmp_path / "r", needs={"prefetch": 1})
+    rq = Deployment(get_profile("rq-default"), get_driver("process"), tmp_path / "r", needs={"reserve_ahead": 1})
     assert "reserves no tasks ahead" in rq.notes[0]
 
 

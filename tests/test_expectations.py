@@ -16,7 +16,7 @@ def test_repository_expectations_are_valid():
 
 def test_every_redis_cell_names_every_persistence_mode():
     e = Expectations(EXPECTATIONS_FILE, **KNOWN)
-    for fault in ("restart-redis", "kill-redis"):
+    for fault in ("restart-broker", "kill-broker"):
         for profile in load_profiles():
             if profile == "bgtasks":
                 continue
@@ -50,8 +50,8 @@ def test_missing_file_is_named(tmp_path):
     ('[persistence.kill-worker]\nbgtask = "holds"\n', 2, "unknown profile 'bgtask'"),
     ('[persistence.unplug]\nbgtasks = "holds"\n', 1, "unknown fault 'unplug'"),
     ('[persistence.kill-worker]\nbgtasks = "fine"\n', 2, "unknown verdict 'fine'"),
-    ('[persistence.kill-redis]\nrq-default = { fsync = "holds" }\n', 2, "unknown persistence mode 'fsync'"),
-    ('[persistence.kill-redis]\nrq-default = { rdb = "kept" }\n', 2, "unknown verdict 'kept'"),
+    ('[persistence.kill-broker]\nrq-default = { fsync = "holds" }\n', 2, "unknown persistence mode 'fsync'"),
+    ('[persistence.kill-broker]\nrq-default = { rdb = "kept" }\n', 2, "unknown verdict 'kept'"),
     ('[retry.none]\nrq-default = "holds"\n\n[persistence]\nkill-worker = "holds"\n', 5,
      r"\[persistence.kill-worker\] must be a table of profiles"),
     ('# a comment\nretry = "holds"\n', 2, "'retry' must be a table of faults"),
@@ -64,10 +64,10 @@ def test_bad_entries_name_file_and_line(tmp_path, text, line, message):
 
 
 def test_lookup_by_persistence_mode(tmp_path):
-    path = write(tmp_path, '[persistence.kill-redis]\nrq-default = { none = "violated", rdb = "holds" }\n'
+    path = write(tmp_path, '[persistence.kill-broker]\nrq-default = { none = "violated", rdb = "holds" }\n'
                            '[persistence.kill-worker]\nrq-default = "violated"\n')
     e = Expectations(path, **KNOWN)
-    assert e.expected("persistence", "kill-redis", "rq-default", "none") == "violated"
-    assert e.expected("persistence", "kill-redis", "rq-default", "rdb") == "holds"
-    assert e.expected("persistence", "kill-redis", "rq-default", "aof-always") is None
+    assert e.expected("persistence", "kill-broker", "rq-default", "none") == "violated"
+    assert e.expected("persistence", "kill-broker", "rq-default", "rdb") == "holds"
+    assert e.expected("persistence", "kill-broker", "rq-default", "aof-always") is None
     assert e.expected("persistence", "kill-worker", "rq-default", "aof-always") == "violated"

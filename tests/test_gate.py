@@ -19,7 +19,7 @@ EXPECTATIONS = """
 celery-default = "violated"
 celery-acks-late = "holds"
 
-[persistence.kill-redis]
+[persistence.kill-broker]
 rq-default = { none = "violated", aof-always = "holds" }
 
 """
@@ -39,9 +39,9 @@ def expectations(tmp_path):
 def as_expected() -> list[dict]:
     return [verdict("persistence", "kill-worker", "celery-default", "violated", violations=1),
             verdict("persistence", "kill-worker", "celery-acks-late", "holds"),
-            verdict("persistence", "kill-redis", "rq-default", "violated", persistence="none", violations=4),
-            verdict("persistence", "kill-redis", "rq-default", "violated", persistence="none", violations=4, infra="docker"),
-            verdict("persistence", "kill-redis", "rq-default", "holds", persistence="aof-always"),
+            verdict("persistence", "kill-broker", "rq-default", "violated", persistence="none", violations=4),
+            verdict("persistence", "kill-broker", "rq-default", "violated", persistence="none", violations=4, infra="docker"),
+            verdict("persistence", "kill-broker", "rq-default", "holds", persistence="aof-always"),
             verdict("throughput", "none", "rq-default", "measured", measurements={"tasks_per_s": 3.0})]
 
 
@@ -67,10 +67,10 @@ def test_a_violation_expected_to_hold_fails_and_is_named(expectations):
 
 def test_a_pass_expected_to_fail_fails_too(expectations):
     run = as_expected()
-    run[3] = verdict("persistence", "kill-redis", "rq-default", "holds", persistence="none", infra="docker")
+    run[3] = verdict("persistence", "kill-broker", "rq-default", "holds", persistence="none", infra="docker")
     (changed,) = gate(run, expectations, subset=False).changed
-    assert changed.cell == "persistence/kill-redis/rq-default@none [docker]"
-    assert changed.message.startswith("persistence/kill-redis/rq-default@none [docker]: expected violated, observed holds")
+    assert changed.cell == "persistence/kill-broker/rq-default@none [docker]"
+    assert changed.message.startswith("persistence/kill-broker/rq-default@none [docker]: expected violated, observed holds")
 
 
 def test_measured_is_never_gated_on_numbers(expectations):
@@ -93,13 +93,13 @@ def test_expected_cells_not_run_fail_a_full_run_and_inform_a_subset(expectations
     run = [v for v in as_expected() if v["persistence"] != "aof-always"]
     full = gate(run, expectations, subset=False)
     assert not full.passed
-    assert [c.message for c in full.not_run] == ["persistence/kill-redis/rq-default@aof-always: expected holds, not run"]
+    assert [c.message for c in full.not_run] == ["persistence/kill-broker/rq-default@aof-always: expected holds, not run"]
     subset = gate(run, expectations, subset=True)
     assert subset.passed
     assert "informational" in subset.not_run[0].message
     md = summary_markdown(full, build_matrix(run, ["rq-default"]))
-    assert ("- NOT RUN persistence/kill-redis/rq-default@aof-always: expected holds, not run  \n"
-            "  run it: `taskchaos cell persistence kill-redis rq-default@aof-always`\n") in md
+    assert ("- NOT RUN persistence/kill-broker/rq-default@aof-always: expected holds, not run  \n"
+            "  run it: `taskchaos cell persistence kill-broker rq-default@aof-always`\n") in md
     assert md.index("NOT RUN") < md.index("## Verdict matrix")
     informed = summary_markdown(subset, build_matrix(run, ["rq-default"]))
     assert "- NOT RUN" not in informed
@@ -125,8 +125,8 @@ def test_junit_has_one_testcase_per_cell(expectations):
     failure = cases[("persistence", "kill-worker/celery-acks-late@aof-everysec")].find("failure")
     assert "expected holds, observed violated 1/5" in failure.get("message")
     assert "taskchaos replay" in failure.text
-    assert cases[("persistence", "kill-redis/rq-default@aof-always")].find("skipped") is not None
-    assert cases[("persistence", "kill-redis/rq-default@none [docker]")].find("failure") is None
+    assert cases[("persistence", "kill-broker/rq-default@aof-always")].find("skipped") is not None
+    assert cases[("persistence", "kill-broker/rq-default@none [docker]")].find("failure") is None
     assert cases[("throughput", "none/rq-default@aof-everysec")].find("failure") is None
 
 
@@ -179,7 +179,7 @@ def test_cli_gate_pass_and_fail(tmp_path, capsys):
     ('[persistence.kill-worker]\ncelery-default = "holds"\n[speed.none]\nrq-default = "holds"\n', ":3: unknown claim 'speed'"),
     ('[persistence.kill-worker]\ncelery-defualt = "holds"\n', ":2: unknown profile 'celery-defualt'"),
     ('[persistence.kill-worker]\ncelery-default = "fine"\n', ":2: unknown verdict 'fine'"),
-    ('[persistence.kill-redis]\nrq-default = { fsync = "holds" }\n', ":2: unknown persistence mode 'fsync'"),
+    ('[persistence.kill-broker]\nrq-default = { fsync = "holds" }\n', ":2: unknown persistence mode 'fsync'"),
     ('[persistence]\nkill-worker = "holds"\n', ":2: [persistence.kill-worker] must be a table of profiles"),
 ])
 def test_cli_gate_refuses_bad_expectations_with_file_and_line(tmp_path, capsys, text, where):

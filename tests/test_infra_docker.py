@@ -308,7 +308,7 @@ def test_an_explicit_image_that_cannot_be_had_is_an_error_not_a_substitute(clien
 def test_a_cell_gives_the_process_drivers_verdict_under_docker(client, tmp_path):
     from chaos.cell import run_cell
 
-    cell = run_cell("persistence", "kill-redis", "rq-default@aof-always", budget="quick", infra="docker",
+    cell = run_cell("persistence", "kill-broker", "rq-default@aof-always", budget="quick", infra="docker",
                     run_dir=tmp_path)
     assert cell.verdict.verdict == "holds", cell.check.to_json()
     servers = json.loads((cell.directory / "run.json").read_text())["deployment"]["servers"]

@@ -12,9 +12,9 @@ PROFILES = ["bgtasks", "celery-default", "rq-default"]
 def persistence_run() -> list[dict]:
     return [
         verdict("persistence", "kill-worker", "celery-default", "violated", violations=1, counts={"lost": 1, "ok": 4}),
-        verdict("persistence", "kill-redis", "celery-default", "holds", persistence="aof-always"),
-        verdict("persistence", "kill-redis", "celery-default", "holds", persistence="aof-always", infra="docker"),
-        verdict("persistence", "kill-redis", "celery-default", "violated", persistence="none", violations=4,
+        verdict("persistence", "kill-broker", "celery-default", "holds", persistence="aof-always"),
+        verdict("persistence", "kill-broker", "celery-default", "holds", persistence="aof-always", infra="docker"),
+        verdict("persistence", "kill-broker", "celery-default", "violated", persistence="none", violations=4,
                 counts={"lost": 4, "ok": 1}),
         verdict("persistence", "kill-worker", "bgtasks", "not-claimed", violations=5, counts={"lost": 5}),
         verdict("retry", "none", "rq-default", "violated", violations=2, relevant=2, counts={"failed": 2}),
@@ -48,7 +48,7 @@ def test_a_cell_aggregates_faults_modes_and_infra_worst_first():
     assert worst["counts"] == {"lost": 1, "ok": 4} and worst["violating_keys"] == ["t0"]
     assert worst["scenario"].endswith("persistence-kill-worker-celery-default@aof-everysec/scenario.json")
     assert worst["replay"].startswith("taskchaos replay ") and "--fault kill-worker" in worst["replay"]
-    assert {e["label"] for e in cell["faults"]} >= {"kill-redis@aof-always", "kill-redis@aof-always [docker]"}
+    assert {e["label"] for e in cell["faults"]} >= {"kill-broker@aof-always", "kill-broker@aof-always [docker]"}
 
 
 def test_not_run_rows_and_profiles():
@@ -81,9 +81,9 @@ def test_text_and_markdown():
     md = matrix_markdown(matrix, base="/runs/r1")
     assert ("| persistence: an accepted task survives restarts | not-claimed 1 of 1 fault — 5 lost of 5 tasks | "
             "violated 2 of 4 faults (holds 2) — 5 lost of 20 tasks | not run |") in md
-    assert "scenario `cells/persistence-kill-redis-celery-default@none/scenario.json`" in md
+    assert "scenario `cells/persistence-kill-broker-celery-default@none/scenario.json`" in md
     assert "taskchaos replay /runs/r1/cells/retry-none-rq-default@aof-everysec/scenario.json" in md
-    assert "kill-redis@aof-always" not in md  # cells that hold are summarised, not listed as evidence
+    assert "kill-broker@aof-always" not in md  # cells that hold are summarised, not listed as evidence
 
 
 def test_a_cell_counts_the_tasks_it_lost_not_only_its_faults():

@@ -17,7 +17,7 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 from chaos.infra import get_driver
 from chaos.infra.ports import free_port
 from chaos.infra.readiness import HttpHealth
-from chaos.monitor import MONITORS
+from chaos.backends import get_backend
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 QUEUE = "taskchaos"
@@ -30,7 +30,7 @@ def redis_and_dashboard(tmp_path):
     redis = driver.redis(name="redis", port=redis_port, persistence="none", workdir=tmp_path / "data",
                          log_path=tmp_path / "redis.log")
     auth = ("taskchaos", "test-secret")
-    launch = MONITORS["rq"].launch(python=sys.executable, port=port, redis_url=f"redis://127.0.0.1:{redis_port}",
+    launch = get_backend("rq").monitor().launch(python=sys.executable, port=port, redis_url=f"redis://127.0.0.1:{redis_port}",
                                    workdir=tmp_path, user=auth[0], password=auth[1])
     dashboard = driver.python(name="monitor", role="monitor", argv=launch.argv, env={**os.environ, **launch.env},
                               cwd=REPO_ROOT, log_path=tmp_path / "rq-dashboard.log",
@@ -47,7 +47,7 @@ def redis_and_dashboard(tmp_path):
 def abandoned_job(connection: Redis) -> str:
     """A job a dead work horse left behind: status started, in the started registry, its entry expired."""
     queue = Queue(QUEUE, connection=connection)
-    job = queue.enqueue("targets.rq_tasks.run_task", {"key": "x"})
+    job = queue.enqueue("targets.rq.tasks.run_task", {"key": "x"})
     queue.remove(job.id)
     job.set_status(JobStatus.STARTED)
     connection.zadd(StartedJobRegistry(QUEUE, connection=connection).key, {f"{job.id}:exec-1": time.time() - 100})
@@ -58,7 +58,7 @@ def test_reading_rq_dashboard_leaves_an_abandoned_job_alone(redis_and_dashboard)
     connection, url, auth = redis_and_dashboard
     job_id = abandoned_job(connection)
     with httpx.Client(base_url=url, auth=auth, timeout=5) as http:
-        reading = MONITORS["rq"].read(http)
+        reading = get_backend("rq").monitor().read(http)
         assert httpx.get(f"{url}/0/data/queues.json", timeout=5).status_code == 401  # the API wants the credentials
     assert reading.tasks[job_id] == {"state": "running", "raw_state": "started"}
     assert reading.counts["running"] == 1 and reading.counts["failed"] == 0
@@ -75,7 +75,7 @@ def test_reading_rq_dashboard_leaves_an_abandoned_job_alone(redis_and_dashboard)
 def test_events_probe_needs_a_subscriber_on_the_celery_events_channel(tmp_path):
     """Flower's readiness: its HTTP server answers before it listens to events; the probe waits for the latter."""
     from chaos.infra.readiness import PubSubListener
-    from chaos.monitor.flower import EVENTS_CHANNEL
+    from targets.celery.monitor import EVENTS_CHANNEL
 
     port = free_port()
     redis = get_driver("process").redis(name="redis", port=port, persistence="none", workdir=tmp_path / "data",

@@ -71,7 +71,7 @@ def test_test_only_profiles_stay_out_of_the_chaos_cells_unless_named():
     assert "broken-drop" not in load_profiles()
     assert "broken-drop" in load_profiles(include_test_only=True)
     broken = get_profile("broken-drop")
-    assert broken.backend == "broken" and not broken.uses_redis
+    assert broken.backend == "dropping" and broken.broker is None
 
 
 def test_a_profile_may_shorten_the_drain_slack():

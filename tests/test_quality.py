@@ -1,7 +1,7 @@
 """Quality test (Hypothesis's term): the search finds a bug we planted, shrinks it to its known
 shape, writes it to a file, and the file replays with the same outcome.
 
-The plant: ``targets/broken_app.py`` (profile ``broken-drop``) acknowledges and silently drops every
+The plant: ``targets/dropping/app.py`` (profile ``broken-drop``) acknowledges and silently drops every
 task submitted while another accepted task has not finished. The smallest scenario that shows it:
 two tasks, the second submitted while the first runs, the second lost.
 """

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from chaos.gating import load_report
 from chaos.report.cell_view import load_cell
 from chaos.report.svg_throughput import throughput_series, throughput_svg
 from chaos.report.svg_timeline import W, _layout, build_timeline, render_timeline, timeline_svg
@@ -19,7 +20,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 @pytest.fixture(scope="module")
 def report():
-    return json.loads((RUN / "report.json").read_text())
+    return load_report(RUN)[1]  # as every reader of a stored run does: faults renamed since read as named now
 
 
 def view(report, name):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from chaos.gating import load_report
 from chaos.report.cell_view import load_cell
 from chaos.report.words import key_ranges, scenario_in_words, summary_paragraph, tasks_in_words
 
@@ -14,7 +15,7 @@ RUN = Path(__file__).parent / "report_data" / "run"
 
 @pytest.fixture(scope="module")
 def report():
-    return json.loads((RUN / "report.json").read_text())
+    return load_report(RUN)[1]  # as every reader of a stored run does: faults renamed since read as named now
 
 
 def view(report, name):
@@ -51,7 +52,7 @@ def test_a_killed_worker_that_leaves_a_job_stuck(report):
 
 
 def test_redis_killed_without_a_snapshot_loses_the_queue(report):
-    text = words(report, "persistence-kill-redis-rq-default@rdb")
+    text = words(report, "persistence-kill-redis-rq-default@rdb")  # a stored run keeps its directories' old names
     assert "the redis process (pid 6071) was killed with SIGKILL" in text
     assert text.endswith("→ t1–t4 lost (never ran; status says 'unknown' after the 7.2 s drain); t0 ok.")
 
@@ -87,7 +88,7 @@ def test_summary_is_short_and_ranked_worst_first(report):
     assert text.startswith("6 cells over 5 profiles: 3 violated, 1 not-claimed, 2 holds.")
     # one finding per claim × profile, its faults inside it, the worst share of broken tasks first
     assert ("Broken, worst first — persistence on celery-default: 4 lost and 1 status-mismatch of 5 under "
-            "reset-peer-run; persistence on rq-default: 4 lost of 5 under kill-redis with Redis persistence rdb, "
+            "reset-peer-run; persistence on rq-default: 4 lost of 5 under kill-broker with Redis persistence rdb, "
             "1 stuck of 5 under kill-worker.") in text
     assert text.endswith("Not promised by the seed, and indeed not kept: persistence on bgtasks: 5 lost of 5 under kill-worker.")
     assert text.count("rq-default") == 1 and text.count("broke it") == 0

@@ -13,7 +13,7 @@ from chaos.scenario.strategies import (DURATIONS_S, HOLD_AFTER_FINISH_S, MAX_TAS
                                        search_settings)
 
 FAST = settings(max_examples=60, deadline=None)
-FAULT_OR_NONE = st.sampled_from([None, "kill-worker", "kill-child", "restart-redis"])
+FAULT_OR_NONE = st.sampled_from([None, "kill-worker", "kill-child", "restart-broker"])
 
 
 @FAST
@@ -41,7 +41,7 @@ def test_generated_scenarios_respect_their_bounds(data, fault, crashes):
 
 
 @FAST
-@given(st.data(), st.sampled_from(["kill-worker", "restart-redis"]))
+@given(st.data(), st.sampled_from(["kill-worker", "restart-broker"]))
 def test_fault_triggers_are_consistent_with_the_trigger_tasks_hold(data, fault):
     scenario = data.draw(scenarios(fault))
     (event,) = scenario.faults

@@ -20,36 +20,33 @@ from chaos.infra.listeners import bind_failed, listener_pids
 from chaos.infra.ports import free_port
 from chaos.infra.readiness import AllOf, HttpHealth, LogLine, PubSubListener
 from chaos.infra.redis_proxy import RedisProxy
-from chaos.monitor import MONITORS
+from chaos.backends import get_backend
 from chaos.profile import Profile
 
 WORKER_NAME = "worker"
 PORT_TRIES = 3  # ports a server may try when the one chosen for it is taken before it binds it
 REPO_ROOT = Path(__file__).resolve().parents[2]
-APP_MODULES = {"bgtasks": "targets.bgtasks_app:app", "celery": "targets.celery_app:app", "rq": "targets.rq_app:app",
-               "broken": "targets.broken_app:app"}
 
 
-# What a claim may ask the deployment to run beside the default servers (Claim.needs), with what it means.
+# What a claim may ask the deployment to run beside the default servers (Claim.needs), with what it
+# means. In backend-neutral words: what each backend does for a need is in its description.
 KNOWN_NEEDS: dict[str, str] = {
-    "monitor": "the backend's monitoring server (chaos/monitor: Flower for Celery, RQ Dashboard for RQ) on "
-               "127.0.0.1 with basic auth, plus the profile settings it needs (Celery task events); a backend "
-               "with no monitor runs without one and the reading records why",
-    "beat": "value = period in seconds: the backend's periodic scheduler as a server, with one periodic entry of "
-            "that period — for Celery `celery beat` (targets/celery_beat.py, schedule file in the run directory), "
-            "for RQ rq-scheduler (targets/rq_periodic.py, the seed's 'extra tool'); BackgroundTasks has none",
-    "rq_scheduler": "for RQ, the worker runs RQ's built-in scheduler (moves enqueue_in / enqueue_at jobs to the queue); "
-                    "other backends: nothing",
-    "workers": "N >= 1 worker servers, named worker, worker-2, ...: for Celery N worker processes with distinct "
-               "-n names (each with the profile's concurrency), for RQ N worker processes on the same queues. "
-               "BackgroundTasks runs bodies inside the app process: there is one app whatever N asks, and the "
-               "deployment's notes say so (the seed's 'no (one process)', shown rather than assumed).",
-    "prefetch": "Celery's worker_prefetch_multiplier for this cell, in place of the profile's (a worker that "
-                "reserves tasks ahead runs them in arrival order, whatever their priority). RQ reserves nothing "
-                "(a worker dequeues one job when it is free) and BackgroundTasks has no queue: there it changes "
-                "nothing, and the deployment's notes say so.",
+    "monitor": "the backend's monitoring server (its description's capabilities.monitor) on 127.0.0.1 with basic "
+               "auth, plus the profile settings it needs (Monitor.settings); a backend with no monitor runs without "
+               "one and the reading records why",
+    "beat": "value = period in seconds: the backend's periodic scheduler (its description's [servers.beat]) as a "
+            "server, with one periodic entry of that period; a backend with none runs without one",
+    "countdown_scheduler": "the workers also run the backend's scheduler of delayed tasks (countdowns), for "
+                           "backends whose workers run it only when asked (TASKCHAOS_COUNTDOWN_SCHEDULER=1 in "
+                           "their environment); others: nothing",
+    "workers": "N >= 1 worker servers, named worker, worker-2, ..., each from the description's [servers.worker] "
+               "(with the profile's concurrency). A backend whose app runs task bodies has one executor whatever N "
+               "asks, and the deployment's notes say so (the seed's 'no (one process)', shown rather than assumed).",
+    "reserve_ahead": "N >= 1: a worker reserves at most N messages ahead per child, set through the profile setting "
+                     "its description names (capabilities.reserves_ahead) in place of the profile's value (a worker "
+                     "that reserves tasks ahead runs them in arrival order, whatever their priority). A backend that "
+                     "reserves nothing: nothing to set, and the deployment's notes say so.",
 }
-BEAT_READY = {"celery": r"beat: Starting\.\.\.", "rq": r"taskchaos rq periodic ready"}
 
 
 def _read_from(path: Path, offset: int) -> str:
@@ -80,8 +77,9 @@ class Deployment:
             raise InfraError(f"a claim needs {', '.join(unknown)}, which a deployment cannot run "
                              f"(known: {', '.join(KNOWN_NEEDS) or 'none'}); see chaos/infra/deployment.py")
         self.notes: list[str] = []  # how this deployment met its needs, for the report
-        profile = self._apply_prefetch(profile)
-        self.monitor = MONITORS.get(profile.backend) if self.needs.get("monitor") else None
+        self.backend = get_backend(profile.backend)
+        profile = self._apply_reserve_ahead(profile)
+        self.monitor = self.backend.monitor() if self.needs.get("monitor") else None
         if self.monitor and self.monitor.settings:  # what the watched servers need for the monitor to see anything
             profile = replace(profile, settings={**profile.settings, **self.monitor.settings})
         self.profile = profile
@@ -99,28 +97,28 @@ class Deployment:
         self.port_retries: list[dict] = []
         self.redis_url: str | None = None  # what every Redis client uses: the proxy
         self.toxiproxy: RedisProxy | None = None
-        if profile.uses_redis:
+        if profile.broker == "redis":
             self.ports["redis"] = free_port()  # Redis itself; clients use the proxy (redis_url)
             self.toxiproxy = RedisProxy(listen_port=free_port(), upstream_port=self.ports["redis"],
                                         log_path=self.logs_dir / "toxiproxy.log")
             self.redis_url = self._proxy_url()
         workers = _positive_int(self.needs, "workers")
         self.worker_names = [WORKER_NAME] + [f"{WORKER_NAME}-{i}" for i in range(2, workers + 1)]
-        if self._worker_argv(WORKER_NAME) is None:
+        if self.backend.executor_is_app:
             self.worker_names = []
             if workers > 1:
                 self.notes.append(f"workers={workers} asked, but {profile.backend} runs task bodies in the app "
                                   f"process: one executor")
         self.ports["app"] = free_port()
         self.monitor_auth: tuple[str, str] | None = None
-        self.monitor_absent_reason = (f"no monitor for backend {profile.backend!r} in chaos/monitor "
-                                      f"(monitors: {', '.join(f'{b}: {m.name}' for b, m in MONITORS.items())})")
+        self.monitor_absent_reason = (f"backend {profile.backend!r} has no monitor (capabilities.monitor is empty "
+                                      f"in {self.backend.folder / 'backend.toml'})")
         if self.monitor:
             self.ports["monitor"] = free_port()
             # fresh credentials per deployment, through the monitor's environment: in no argv, log or report
             self.monitor_auth = ("taskchaos", secrets.token_urlsafe(16))
-        self._names = ((["redis"] if profile.uses_redis else []) + self.worker_names
-                       + (["beat"] if self.needs.get("beat") and profile.backend in BEAT_READY else [])
+        self._names = ((["redis"] if "redis" in self.ports else []) + self.worker_names
+                       + (["beat"] if self.needs.get("beat") and self.backend.has_periodic_scheduler else [])
                        + ["app"] + (["monitor"] if self.monitor else []))
         self.servers = {name: self._build(name) for name in self._names}
 
@@ -150,18 +148,15 @@ class Deployment:
         if name == "redis":
             return driver.redis(name="redis", port=self.ports["redis"], persistence=profile.persistence,
                                 workdir=self.dir / "redis", log_path=self.logs_dir / "redis.log")
-        if name in self.worker_names:
+        if name in self.worker_names or name == "beat":
+            template = self.backend.servers["worker" if name in self.worker_names else "beat"]
+            argv, pattern = template.render(python=sys.executable, name=name, run_dir=self.dir, settings=profile.settings)
             log = self.logs_dir / f"{name}.log"
-            pattern = {"celery": rf"taskchaos-{name}@\S+ ready\.", "rq": r"taskchaos rq worker ready"}[profile.backend]
-            return driver.python(name=name, role="worker", argv=self._worker_argv(name), env=self._env(name),
-                                 cwd=REPO_ROOT, log_path=log, ready=LogLine(log, pattern))
-        if name == "beat":
-            log = self.logs_dir / "beat.log"
-            return driver.python(name="beat", role="beat", argv=self._beat_argv(), env=self._env("beat"),
-                                 cwd=REPO_ROOT, log_path=log, ready=LogLine(log, BEAT_READY[profile.backend]))
+            return driver.python(name=name, role="worker" if name in self.worker_names else name, argv=argv,
+                                 env=self._env(name), cwd=REPO_ROOT, log_path=log, ready=LogLine(log, pattern))
         if name == "app":
             graceful_s = str(profile.settings.get("uvicorn_graceful_timeout_s", 5))
-            app_argv = [sys.executable, "-m", "uvicorn", APP_MODULES[profile.backend], "--host", "127.0.0.1",
+            app_argv = [sys.executable, "-m", "uvicorn", self.backend.app, "--host", "127.0.0.1",
                         "--port", str(self.app_port), "--timeout-graceful-shutdown", graceful_s, "--log-level", "info"]
             return driver.python(name="app", role="app", argv=app_argv, env=self._env("app"), cwd=REPO_ROOT,
                                  log_path=self.logs_dir / "app.log", ready=HttpHealth(f"{self.app_url}/health"))
@@ -182,16 +177,17 @@ class Deployment:
                                   env={**self._env("monitor"), **launch.env}, cwd=REPO_ROOT,
                                   log_path=self.logs_dir / f"{self.monitor.name}.log", ready=ready)
 
-    def _apply_prefetch(self, profile: Profile) -> Profile:
-        if "prefetch" not in self.needs:
+    def _apply_reserve_ahead(self, profile: Profile) -> Profile:
+        if "reserve_ahead" not in self.needs:
             return profile
-        prefetch = _positive_int(self.needs, "prefetch")
-        if profile.backend != "celery":
-            self.notes.append(f"prefetch={prefetch} asked: {profile.backend} reserves no tasks ahead, nothing to set")
+        count = _positive_int(self.needs, "reserve_ahead")
+        setting = self.backend.reserves_ahead
+        if not setting:
+            self.notes.append(f"reserve_ahead={count} asked: {profile.backend} reserves no tasks ahead, nothing to set")
             return profile
-        self.notes.append(f"worker_prefetch_multiplier={prefetch} (the claim's need) in place of the profile's "
-                          f"{profile.settings['prefetch_multiplier']}")
-        return replace(profile, settings={**profile.settings, "prefetch_multiplier": prefetch})
+        self.notes.append(f"{setting}={count} (the claim's need reserve_ahead) in place of the profile's "
+                          f"{profile.settings[setting]}")
+        return replace(profile, settings={**profile.settings, setting: count})
 
     def _env(self, server: str) -> dict:
         """``TASKCHAOS_EXECUTOR`` names the server, so that a task body records where it ran."""
@@ -206,27 +202,19 @@ class Deployment:
             env["TASKCHAOS_REDIS_URL"] = self.redis_url
         if self.needs.get("beat"):
             env["TASKCHAOS_BEAT_PERIOD_S"] = str(float(self.needs["beat"]))
-        if self.needs.get("rq_scheduler"):
-            env["TASKCHAOS_RQ_SCHEDULER"] = "1"
+        if self.needs.get("countdown_scheduler"):
+            env["TASKCHAOS_COUNTDOWN_SCHEDULER"] = "1"
         return env
 
-    def _beat_argv(self) -> list[str]:
-        if self.profile.backend == "rq":
-            return [sys.executable, "-m", "targets.rq_periodic"]
-        return [sys.executable, "-m", "celery", "-A", "targets.celery_app:celery_app", "beat", "--loglevel=INFO",
-                "-S", "targets.celery_beat:TickScheduler", "-s", str(self.dir / "beat-schedule")]
-
-    def _worker_argv(self, name: str) -> list[str] | None:
-        s = self.profile.settings
-        if self.profile.backend == "celery":
-            return [sys.executable, "-m", "celery", "-A", "targets.celery_app:celery_app", "worker",
-                    "--loglevel=INFO", "-n", f"taskchaos-{name}@%h", "--pool=prefork", f"--concurrency={s['concurrency']}",
-                    "--without-gossip", "--without-mingle", "--without-heartbeat"]
-        if self.profile.backend == "rq":
-            return [sys.executable, "-m", "targets.rq_worker"]
-        return None
-
     # -- what the nemesis hurts ----------------------------------------------------------------
+    @property
+    def broker(self) -> Server:
+        """The server in the broker role (named by its kind, e.g. "redis")."""
+        names = [name for name, server in self.servers.items() if server.role == "broker"]
+        if not names:
+            raise InfraError(f"profile {self.profile.id} runs no broker (backend {self.profile.backend} uses none)")
+        return self.servers[names[0]]
+
     def server(self, role: str) -> Server:
         try:
             return self.servers[role]

@@ -172,7 +172,7 @@ class DockerRedisServer(Server):
                  log_path: Path, ready_deadline_s: float = READY_DEADLINE_S,
                  stop_deadline_s: float = STOP_DEADLINE_S):
         self.driver = driver
-        self.name, self.role = name, "redis"
+        self.name, self.role = name, "broker"
         self.port, self.persistence = port, persistence
         self.workdir = Path(workdir).resolve()
         self.log_path = Path(log_path)

@@ -215,7 +215,7 @@ class ProcessDriver(InfraDriver):
 
     def redis(self, *, name: str, port: int, persistence: str, workdir: Path, log_path: Path) -> Server:
         workdir.mkdir(parents=True, exist_ok=True)
-        return ProcessServer(name=name, role="redis", argv=redis_argv(find_redis_server(), port, persistence, workdir),
+        return ProcessServer(name=name, role="broker", argv=redis_argv(find_redis_server(), port, persistence, workdir),
                              env=None, cwd=workdir, log_path=log_path, ready=RedisPing(port))
 
     def python(self, *, name: str, role: str, argv: list[str], env: dict, cwd: Path, log_path: Path, ready) -> Server:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from chaos.judgement.verdict import VERDICTS
 from chaos.profile import PERSISTENCE_MODES
+from chaos.renames import current_fault
 
 EXPECTATIONS_FILE = Path(__file__).resolve().parents[2] / "expectations.toml"
 
@@ -68,7 +69,25 @@ class Expectations:
             where = re.search(r"at line (\d+)", str(exc))
             line = f"{where.group(1)}:" if where else ""
             raise ExpectationError(f"{self.path}:{line} malformed TOML: {exc}") from exc
+        self.data = self._renamed(self.data, text)
         self._validate(text, claims, faults, profiles)
+
+    def _renamed(self, data: dict, text: str) -> dict:
+        """Faults renamed since the file was written (chaos/renames.py) read as named now."""
+        out = {}
+        for claim, by_fault in data.items():
+            if not isinstance(by_fault, dict):
+                out[claim] = by_fault
+                continue
+            out[claim] = {}
+            for fault, value in by_fault.items():
+                name = current_fault(fault)
+                if name in out[claim]:
+                    old = fault if fault != name else next(f for f in by_fault if f != name and current_fault(f) == name)
+                    raise ExpectationError(f"{self.path}:{_line_of(text, claim, old)}: [{claim}.{old}] is the old "
+                                           f"name of [{claim}.{name}], which the file also has: keep one")
+                out[claim][name] = value
+        return out
 
     def _validate(self, text, claims, faults, profiles) -> None:
         def fail(msg: str, *where):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from chaos.backends import BackendError, backends
 from chaos.judgement.claims.base import ClaimResult
 
 SEED_TABLE = Path(__file__).with_name("seed_table.toml")
@@ -19,7 +20,16 @@ VERDICTS = ("holds", "violated", "not-claimed", "unsupported", "measured", "inco
 
 @cache
 def seed_table() -> dict:
-    return tomllib.loads(SEED_TABLE.read_text())
+    """Per claim: the seed's row (``row``, ``seed``) and, per backend, whether the seed claims it."""
+    rows = tomllib.loads(SEED_TABLE.read_text())
+    for backend in backends().values():
+        missing = sorted(set(rows) - set(backend.seed))
+        if missing:
+            raise BackendError(f"{backend.folder / 'backend.toml'}: [seed] lacks {', '.join(missing)}: a backend's "
+                               f"column says, for every row of {SEED_TABLE}, whether the seed claims it")
+        for claim, row in rows.items():
+            row[backend.name] = backend.seed[claim]
+    return rows
 
 
 def seed_claims(claim: str, backend: str) -> bool:

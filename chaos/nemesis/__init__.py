@@ -7,19 +7,19 @@ from chaos.nemesis.bandwidth import Bandwidth
 from chaos.nemesis.base import Fault
 from chaos.nemesis.kill_beat import KillBeat
 from chaos.nemesis.kill_child import KillChild
-from chaos.nemesis.kill_redis import KillRedis
+from chaos.nemesis.kill_broker import KillBroker
 from chaos.nemesis.kill_worker import KillWorker
 from chaos.nemesis.latency import Latency
 from chaos.nemesis.limit_data import LimitData
-from chaos.nemesis.redis_down import RedisDown
+from chaos.nemesis.broker_down import BrokerDown
 from chaos.nemesis.reset_peer import ResetPeer
 from chaos.nemesis.restart_monitor import RestartMonitor
-from chaos.nemesis.restart_redis import RestartRedis
+from chaos.nemesis.restart_broker import RestartBroker
 from chaos.nemesis.timeout import Timeout
 
 FAULTS: dict[str, Fault] = {f.name: f for f in (
-    KillWorker(), KillChild(), RestartRedis(), KillRedis(),
-    RedisDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(), RestartMonitor(), KillBeat(),
+    KillWorker(), KillChild(), RestartBroker(), KillBroker(),
+    BrokerDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(), RestartMonitor(), KillBeat(),
 )}
 # Network faults hit in one of two phases; a cell names the phase: "<fault>-submit" (the whole
 # workload is submitted inside the window) or "<fault>-run" (the window opens when the held task is

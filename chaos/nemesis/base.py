@@ -12,13 +12,13 @@ from chaos.records.ledger import LedgerRecord
 class Fault(abc.ABC):
     name: str
     description: str
-    role: str  # what it hurts: "executor" (worker, or app for BackgroundTasks), "redis", "redis-network"
+    role: str  # what it hurts: "executor" (the server running task bodies), "broker", "broker-network", ...
     window_s: float = 0.0  # how long the fault lasts before heal (0: strike and heal at once)
 
     def not_applicable(self, profile: Profile) -> str | None:
         """Why this fault means nothing for this profile (None: it applies)."""
-        if self.role in ("redis", "redis-network") and not profile.uses_redis:
-            return f"{profile.name} uses no Redis, so {self.name} cannot touch it"
+        if self.role in ("broker", "broker-network") and not profile.uses_broker:
+            return f"{profile.name} uses no broker, so {self.name} cannot touch it"
         return None
 
     @abc.abstractmethod

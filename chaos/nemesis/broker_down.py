@@ -1,12 +1,13 @@
-"""Redis unreachable for a window: the proxy is disabled (its listener closes, open connections are
-cut, new ones refused), then enabled again."""
+"""The broker unreachable for a window: the proxy in front of it is disabled (its listener closes,
+open connections are cut, new ones refused), then enabled again. Formerly ``redis-down``
+(chaos/renames.py)."""
 
 from chaos.nemesis.network import ToxicFault
 
 
-class RedisDown(ToxicFault):
-    name = "redis-down"
-    description = "every Redis connection cut and refused for the window (Toxiproxy proxy disabled)"
+class BrokerDown(ToxicFault):
+    name = "broker-down"
+    description = "every broker connection cut and refused for the window (Toxiproxy proxy disabled)"
 
     def strike(self, deployment, trigger) -> dict:
         deployment.toxiproxy.client.disable(deployment.toxiproxy.proxy)

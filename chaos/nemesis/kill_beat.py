@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 
+from chaos.backends import get_backend
 from chaos.infra.base import InfraError
 from chaos.nemesis.base import Fault
 from chaos.records.ledger import read_ledger
@@ -21,7 +22,7 @@ TICKS_BEFORE = 2
 DOWN_S = 4.0
 TICK_DEADLINE_S = 30.0
 POLL_S = 0.05
-TICK_PREFIX = "beat-"  # the key prefix of Beat's ticks (targets/celery_app.py, ``tick``)
+TICK_PREFIX = "beat-"  # the key prefix of Beat's ticks (targets/celery/app.py, ``tick``)
 
 
 def ticks_started(ledger_dir) -> set[str]:
@@ -30,11 +31,11 @@ def ticks_started(ledger_dir) -> set[str]:
 
 class KillBeat(Fault):
     name = "kill-beat"
-    description = f"SIGKILL the periodic scheduler (celery beat / rqscheduler) once {TICKS_BEFORE} of its periodic ticks have run; start it {DOWN_S:g} s later"
+    description = f"SIGKILL the backend's periodic scheduler once {TICKS_BEFORE} of its periodic ticks have run; start it {DOWN_S:g} s later"
     role = "beat"
 
     def not_applicable(self, profile):
-        if profile.backend not in ("celery", "rq"):
+        if not get_backend(profile.backend).has_periodic_scheduler:
             return f"{profile.name} has no periodic scheduler to kill"
         return None
 

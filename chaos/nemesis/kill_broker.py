@@ -1,24 +1,25 @@
-"""kill -9 of Redis (no shutdown save, no final AOF flush), then start it on the same data."""
+"""kill -9 of the broker, whatever its kind (Redis: no shutdown save, no final AOF flush), then start
+it on the same data. Formerly ``kill-redis`` (chaos/renames.py)."""
 
 from chaos.nemesis.base import Fault
 
 
-class KillRedis(Fault):
-    name = "kill-redis"
-    description = "SIGKILL Redis while a task runs and others wait, then start it"
-    role = "redis"
+class KillBroker(Fault):
+    name = "kill-broker"
+    description = "SIGKILL the broker while a task runs and others wait, then start it"
+    role = "broker"
 
     def strike(self, deployment, trigger) -> dict:
-        redis = deployment.server("redis")
-        where = redis.describe()
+        broker = deployment.broker
+        where = broker.describe()
         pid = where["pid"]
-        redis.kill()
-        return {"server": "redis", "signal": "SIGKILL", "pid": pid, "persistence": deployment.profile.persistence,
+        broker.kill()
+        return {"server": broker.name, "signal": "SIGKILL", "pid": pid, "persistence": deployment.profile.persistence,
                 "driver": where["driver"], "container": where.get("container")}
 
     def heal(self, deployment) -> dict:
-        redis = deployment.server("redis")
-        redis.start()
-        where = redis.describe()
-        return {"server": "redis", "action": "start", "pid": where["pid"], "driver": where["driver"],
+        broker = deployment.broker
+        broker.start()
+        where = broker.describe()
+        return {"server": broker.name, "action": "start", "pid": where["pid"], "driver": where["driver"],
                 "container": where.get("container")}

@@ -1,5 +1,5 @@
-"""What every network fault shares: it hurts the Toxiproxy proxy in front of Redis — the only way
-any target, worker or result backend reaches Redis — for a window, then heals by undoing exactly
+"""What every network fault shares: it hurts the Toxiproxy proxy in front of the broker — the only
+way any target, worker or result backend reaches it — for a window, then heals by undoing exactly
 what it did. Subclasses say which toxic (or "down") and its attributes, with units in the names."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ WINDOW_S = 3.0
 
 
 class ToxicFault(Fault):
-    """Adds one toxic to the Redis proxy on ``strike`` and removes it on ``heal``."""
+    """Adds one toxic to the broker's proxy on ``strike`` and removes it on ``heal``."""
 
-    role = "redis-network"
+    role = "broker-network"
     window_s = WINDOW_S
     toxic_type: str
     stream = "downstream"

@@ -3,7 +3,7 @@ and wait until it is ready again) while a task is held and others wait. Tells wh
 monitor shows survives the monitor itself: state kept in its memory is gone, state read from Redis
 is not."""
 
-from chaos.monitor import MONITORS
+from chaos.backends import get_backend
 from chaos.nemesis.base import Fault
 
 
@@ -13,8 +13,9 @@ class RestartMonitor(Fault):
     role = "monitor"
 
     def not_applicable(self, profile) -> str | None:
-        if profile.backend not in MONITORS:
-            return f"{profile.name} has no monitoring server to restart (chaos/monitor has none for {profile.backend})"
+        backend = get_backend(profile.backend)
+        if not backend.capabilities["monitor"]:
+            return f"{profile.name} has no monitoring server to restart (capabilities.monitor is empty in {backend.folder})"
         return super().not_applicable(profile)
 
     def strike(self, deployment, trigger) -> dict:

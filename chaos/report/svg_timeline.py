@@ -104,7 +104,9 @@ def _kills(ops: list[dict], origin: float) -> list[tuple[float, dict]]:
 
 
 def _executor(servers: dict, backend: str) -> str | None:
-    role = "app" if backend == "bgtasks" else "worker"
+    """The one server that runs task bodies: the worker, or the app when there is no worker."""
+    roles = [s.get("role") for s in servers.values()]
+    role = "worker" if "worker" in roles else "app"
     names = [name for name, s in servers.items() if s.get("role") == role]
     return names[0] if len(names) == 1 else None
 

@@ -12,7 +12,7 @@ def verdict_table(verdicts: list[dict]) -> str:
         if v["profile"] not in profiles:
             profiles.append(v["profile"])
         row = f"{v['claim']} / {v['fault']}"
-        if v["fault"] in ("restart-redis", "kill-redis"):
+        if v["fault"] in ("restart-broker", "kill-broker"):
             row += f" [{v['persistence']}]"
         if v.get("infra", "process") != "process":
             row += f" ({v['infra']})"

@@ -1,4 +1,5 @@
-"""The versions a verdict depends on: Redis, Celery, kombu, RQ, redis-py, FastAPI, Python..."""
+"""The versions a verdict depends on: the servers (Redis), every backend's packages (its description's
+``packages``), the harness's own (FastAPI, uvicorn, Hypothesis...), Python."""
 
 from __future__ import annotations
 
@@ -6,7 +7,15 @@ import importlib.metadata
 import platform
 import subprocess
 
-PACKAGES = ("celery", "kombu", "rq", "redis", "fastapi", "starlette", "uvicorn", "httpx", "hypothesis", "pytest")
+from chaos.backends import backends
+
+HARNESS_PACKAGES = ("redis", "fastapi", "starlette", "uvicorn", "httpx", "hypothesis", "pytest")
+
+
+def packages() -> list[str]:
+    """Every backend's packages, then the harness's, each once."""
+    names = [name for backend in backends().values() for name in backend.packages] + list(HARNESS_PACKAGES)
+    return list(dict.fromkeys(names))
 
 
 def redis_server_version() -> str:
@@ -24,7 +33,7 @@ def redis_server_version() -> str:
 
 def versions() -> dict:
     found = {"python": platform.python_version(), "redis-server": redis_server_version()}
-    for name in PACKAGES:
+    for name in packages():
         try:
             found[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:

@@ -192,11 +192,11 @@ def scenario_in_words(scenario: dict | None, cell: dict, ops: list[dict]) -> str
 
 
 def fault_label(v: dict, *, prose: bool = False) -> str:
-    """A verdict's fault as the matrix shows it (``kill-redis [rdb] (docker)``) or, with ``prose``, in a
-    sentence (``kill-redis with Redis persistence rdb (docker)``); the persistence mode is named where
+    """A verdict's fault as the matrix shows it (``kill-broker [rdb] (docker)``) or, with ``prose``, in a
+    sentence (``kill-broker with Redis persistence rdb (docker)``); the persistence mode is named where
     the fault hits Redis itself, as in the terminal table."""
     label = "no fault" if prose and v["fault"] == "none" else v["fault"]
-    if v["fault"] in ("restart-redis", "kill-redis"):
+    if v["fault"] in ("restart-broker", "kill-broker"):
         label += f" with Redis persistence {v['persistence']}" if prose else f" [{v['persistence']}]"
     if v.get("infra", "process") != "process":
         label += f" ({v['infra']})"
@@ -240,7 +240,7 @@ def _count(n: int, noun: str) -> str:
 
 def _finding(vs: list[dict]) -> str:
     """One claim × profile, its faults worst first: "persistence on rq-default: 4 lost of 5 under
-    kill-redis with Redis persistence rdb, 1 stuck of 5 under kill-worker"."""
+    kill-broker with Redis persistence rdb, 1 stuck of 5 under kill-worker"."""
     ranked = sorted(vs, key=_severity, reverse=True)
     shown = [f"{_tasks(v)} under {fault_label(v, prose=True)}" for v in ranked[:3]]
     more = f", and {_count(len(ranked) - 3, 'fault')} more" if len(ranked) > 3 else ""

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chaos.records.taskspec import TaskSpec
+from chaos.renames import current_fault
 
 SCENARIO_VERSION = 3
 SUPPORTED_VERSIONS = (1, 2, 3)
@@ -141,7 +142,7 @@ class Scenario:
         entries = [dict(t) for t in obj["tasks"]]
         pauses = tuple(float(e.pop("pause_before_s", 0.0)) for e in entries) if version >= 2 else ()
         return Scenario(name=obj["name"], tasks=tuple(TaskSpec.model_validate(e) for e in entries),
-                        faults=tuple(FaultEvent(**f) for f in obj["faults"]),
+                        faults=tuple(FaultEvent(**{**f, "fault": current_fault(f["fault"])}) for f in obj["faults"]),
                         pauses_s=pauses,
                         actions=tuple(ClientAction(**a) for a in obj.get("actions", [])),
                         gates=tuple(Gate(**g) for g in obj.get("gates", ())))

@@ -37,7 +37,7 @@ BUDGETS = ("quick", "standard", "deep")
 # be the last one submitted: until the worker has received it, its BRPOP reply is on the wire, and a
 # connection cut right then loses that message (kombu's Redis transport pops it before it records it
 # as unacked) — a race with the strike, which comes right after the last submission (seen once in
-# three full runs: celery-default, redis-down-run, t4 lost). With one more task behind it, Redis has
+# three full runs: celery-default, broker-down-run, t4 lost). With one more task behind it, Redis has
 # served that BRPOP before it answers the last submission's LPUSH, so the reply is sent before the
 # strike. Every budget gives the gated cells the same shape, so a verdict never depends on the budget.
 _QUEUED = {"quick": 5, "standard": 5, "deep": 9}

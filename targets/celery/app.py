@@ -78,7 +78,7 @@ celery_app.conf.update(
     redis_backend_health_check_interval=RC["health_check_interval_s"] or None,
 )
 
-# Celery Beat's periodic entry (run by the deployment's "beat" need, see targets/celery_beat.py): a
+# Celery Beat's periodic entry (run by the deployment's "beat" need, see targets/celery/beat.py): a
 # plain interval schedule whose period the harness passes in the environment.
 if os.environ.get("TASKCHAOS_BEAT_PERIOD_S"):
     celery_app.conf.beat_schedule = {
@@ -98,7 +98,7 @@ def run_task(self, spec: dict):
 
 @celery_app.task(name="taskchaos.tick")
 def tick(number: int, sent_wall: float):
-    """The body of one Celery Beat tick (the periodic entry in targets/celery_beat.py): key
+    """The body of one Celery Beat tick (the periodic entry in targets/celery/beat.py): key
     ``beat-<number>-<sent ms>`` — Beat's own count of the tick, and when Beat sent it. Two messages
     for the same count are a tick Beat sent twice; one message run twice is a redelivery."""
     key = f"beat-{number:04d}-{round(sent_wall * 1000)}"

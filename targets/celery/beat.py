@@ -1,10 +1,10 @@
 """Celery Beat for the ``scheduled`` claim: the stock ``PersistentScheduler`` (schedule file in the run
-directory, ``celery beat -S targets.celery_beat:TickScheduler -s <file>``) with one change — each
+directory, ``celery beat -S targets.celery.beat:TickScheduler -s <file>``) with one change — each
 send of the periodic entry ``taskchaos-tick`` carries Beat's own count of the tick
 (``total_run_count + 1``, the number Beat persists in its schedule file) and the wall time of the
 send, so the ledger shows which tick ran, how often, and how late.
 
-The entry itself is defined from the environment in targets/celery_app.py
+The entry itself is defined from the environment in targets/celery/app.py
 (``TASKCHAOS_BEAT_PERIOD_S``): a plain interval schedule, as an application would write it.
 """
 

@@ -1,4 +1,4 @@
-"""Flower, Celery's monitor: ``celery -A targets.celery_app:celery_app flower``.
+"""Flower, Celery's monitor: ``celery -A targets.celery.app:celery_app flower``.
 
 Flower knows tasks only from Celery's **events**, kept in its memory: the worker must send task
 events (``worker_send_task_events``) and the app the ``task-sent`` event (``task_send_sent_event``),
@@ -26,7 +26,7 @@ from chaos.monitor.base import Launch, Monitor, Reading
 STATES = {"PENDING": "pending", "RECEIVED": "pending", "STARTED": "running", "RETRY": "retrying",
           "SUCCESS": "succeeded", "FAILURE": "failed", "REVOKED": "cancelled"}
 # kombu's Redis transport publishes events on "/<db>.celeryev/<routing key>" (fanout_patterns);
-# the broker is db 0 (targets/celery_app.py).
+# the broker is db 0 (targets/celery/app.py).
 EVENTS_CHANNEL = "/0.celeryev/taskchaos.readiness-probe"
 
 
@@ -36,7 +36,7 @@ class Flower(Monitor):
     settings = {"task_events": True}
 
     def launch(self, *, python, port, redis_url, workdir: Path, user, password) -> Launch:
-        argv = [python, "-m", "celery", "-A", "targets.celery_app:celery_app", "flower", "--address=127.0.0.1",
+        argv = [python, "-m", "celery", "-A", "targets.celery.app:celery_app", "flower", "--address=127.0.0.1",
                 f"--port={port}", "--enable_events=False", "--persistent=False", f"--db={workdir / 'flower.db'}"]
         return Launch(argv=argv, env={"FLOWER_BASIC_AUTH": f"{user}:{password}"}, health_path="/healthcheck",
                       listens_on=EVENTS_CHANNEL)

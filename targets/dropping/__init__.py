@@ -1,1 +1,1 @@
-"""The broken backend: its target app, servers, profiles and description (backend.toml)."""
+"""The dropping backend (broken on purpose, for the quality tests): its target app, servers, profiles and description (backend.toml)."""

@@ -54,7 +54,7 @@ _STATE = {
 class RQAdapter:
     backend = "rq"
     # countdown: Queue.enqueue_in puts the job in the ScheduledJobRegistry; only a worker started
-    # with its scheduler (targets/rq_worker.py, the deployment's "rq_scheduler" need) moves it to the queue.
+    # with its scheduler (targets/rq/worker.py, the deployment's "countdown_scheduler" need) moves it to the queue.
     features: frozenset[str] = frozenset({"time_limit", "countdown", "priority"})
 
     def submit(self, spec, schedule) -> str:
@@ -63,10 +63,10 @@ class RQAdapter:
         timeout = None if spec.time_limit_s is None else max(1, math.ceil(spec.time_limit_s))
         target = queue if spec.priority is None else priority_queues[f"{QUEUE_NAME}.p{spec.priority}"]
         if spec.countdown_s:
-            job = target.enqueue_in(timedelta(seconds=spec.countdown_s), "targets.rq_tasks.run_task", spec.model_dump(),
+            job = target.enqueue_in(timedelta(seconds=spec.countdown_s), "targets.rq.tasks.run_task", spec.model_dump(),
                                     retry=retry, job_timeout=timeout)
         else:
-            job = target.enqueue("targets.rq_tasks.run_task", spec.model_dump(), retry=retry, job_timeout=timeout)
+            job = target.enqueue("targets.rq.tasks.run_task", spec.model_dump(), retry=retry, job_timeout=timeout)
         return job.id
 
     def status(self, task_id: str) -> TaskStatus:

@@ -1,7 +1,7 @@
 """rq-scheduler — the "extra tool" the seed says RQ needs to run tasks periodically — as a server of
-the deployment (the ``beat`` need, for RQ): ``python -m targets.rq_periodic``.
+the deployment (the ``beat`` need, for RQ): ``python -m targets.rq.periodic``.
 
-It registers one periodic job, ``targets.rq_tasks.tick`` every ``TASKCHAOS_BEAT_PERIOD_S`` seconds,
+It registers one periodic job, ``targets.rq.tasks.tick`` every ``TASKCHAOS_BEAT_PERIOD_S`` seconds,
 unless Redis already holds it (a restarted scheduler keeps the schedule it finds, as rq-scheduler's
 docs advise), prints ``taskchaos rq periodic ready``, and runs rq-scheduler's own loop
 (``Scheduler.run``), polling every ``POLL_S``.
@@ -19,7 +19,7 @@ from rq_scheduler import Scheduler
 
 from targets.body import redis_url_from_env, settings_from_env
 from targets.redis_client import redis_kwargs
-from targets.rq_app import QUEUE_NAME
+from targets.rq.app import QUEUE_NAME
 
 TICK_JOB_ID = "taskchaos-tick"
 POLL_S = 0.2
@@ -33,7 +33,7 @@ def main() -> None:
     scheduler = Scheduler(queue_name=QUEUE_NAME, connection=connection, interval=POLL_S)
     if TICK_JOB_ID not in scheduler:
         scheduler.schedule(scheduled_time=datetime.now(timezone.utc) + timedelta(seconds=period),
-                           func="targets.rq_tasks.tick", interval=period, repeat=None, id=TICK_JOB_ID)
+                           func="targets.rq.tasks.tick", interval=period, repeat=None, id=TICK_JOB_ID)
     print("taskchaos rq periodic ready", flush=True)
     scheduler.run()
 

@@ -18,7 +18,7 @@ def run_task(spec: dict) -> dict:
 
 
 def tick() -> dict:
-    """One tick of rq-scheduler's periodic job (targets/rq_periodic.py): key ``beat-0000-<sent ms>``,
+    """One tick of rq-scheduler's periodic job (targets/rq/periodic.py): key ``beat-0000-<sent ms>``,
     where "sent" is when rq-scheduler put the job on the queue (``enqueued_at``); rq-scheduler keeps
     no count of the ticks, hence 0000."""
     job = get_current_job()

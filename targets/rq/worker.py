@@ -1,6 +1,6 @@
 """Start an RQ worker with the profile's Redis client settings and maintenance interval.
 
-``python -m targets.rq_worker``; with ``TASKCHAOS_RQ_SCHEDULER=1`` (the deployment's ``rq_scheduler``
+``python -m targets.rq.worker``; with ``TASKCHAOS_COUNTDOWN_SCHEDULER=1`` (the deployment's ``countdown_scheduler``
 need) the worker also runs RQ's built-in scheduler, which moves jobs from the ScheduledJobRegistry
 (``enqueue_in``/``enqueue_at``, retry intervals > 0) to their queue. The harness waits for the line ``taskchaos rq worker ready`` —
 printed once the worker has registered itself in Redis, right before it starts listening.
@@ -17,7 +17,7 @@ from rq import Queue, Worker
 
 from targets.body import redis_url_from_env, settings_from_env
 from targets.redis_client import redis_kwargs
-from targets.rq_app import LISTEN_ORDER
+from targets.rq.app import LISTEN_ORDER
 
 
 class ReadyWorker(Worker):
@@ -34,7 +34,7 @@ def main() -> None:
     queues = [Queue(name, connection=connection) for name in LISTEN_ORDER]  # highest priority first
     worker = ReadyWorker(queues, connection=connection,
                          maintenance_interval=settings["maintenance_interval_s"])
-    worker.work(logging_level="INFO", with_scheduler=os.environ.get("TASKCHAOS_RQ_SCHEDULER") == "1")
+    worker.work(logging_level="INFO", with_scheduler=os.environ.get("TASKCHAOS_COUNTDOWN_SCHEDULER") == "1")
 
 
 if __name__ == "__main__":

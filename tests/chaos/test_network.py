@@ -7,7 +7,7 @@ from chaos.cell import parse_fault
 from chaos.nemesis import FAULTS, fault_labels
 from chaos.profile import load_profiles
 
-NETWORK = [label for label in fault_labels() if FAULTS[parse_fault(label)[0]].role == "redis-network"]
+NETWORK = [label for label in fault_labels() if FAULTS[parse_fault(label)[0]].role == "broker-network"]
 
 
 @pytest.mark.chaos

@@ -25,7 +25,7 @@ def test_persistence_under_executor_faults(chaos, fault, profile):
 @pytest.mark.parametrize("infra", ["process", "docker"])
 @pytest.mark.parametrize("persistence", PERSISTENCE_MODES)
 @pytest.mark.parametrize("profile", PROFILES)
-@pytest.mark.parametrize("fault", ["restart-redis", "kill-redis"])
+@pytest.mark.parametrize("fault", ["restart-broker", "kill-broker"])
 def test_persistence_under_redis_faults(chaos, fault, profile, persistence, infra):
     """Redis faults under both infra drivers: the same cell must give the same verdict."""
     if infra == "docker" and profile not in DOCKER_QUICK and chaos.config.getoption("--chaos-budget") == "quick":

@@ -16,7 +16,7 @@ class Persistence(OutcomeClaim):
     name = "persistence"
     seed_row = "persistence"
     property = "every acknowledged task completes within the drain deadline despite the fault"
-    faults = ("kill-worker", "kill-child", "restart-redis", "kill-redis", "redis-down-submit", "redis-down-run",
+    faults = ("kill-worker", "kill-child", "restart-broker", "kill-broker", "broker-down-submit", "broker-down-run",
               "latency-submit", "latency-run", "reset-peer-submit", "reset-peer-run", "timeout-submit",
               "timeout-run", "bandwidth-submit", "bandwidth-run", "limit-data-submit", "limit-data-run")
 

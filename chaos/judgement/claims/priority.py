@@ -43,7 +43,7 @@ class Priority(Claim):
     seed_row = "priority"
     property = "under a backlog, no task starts before a higher-priority task that was already queued"
     faults = ("none", "kill-worker")
-    needs = {"prefetch": 1}
+    needs = {"reserve_ahead": 1}
 
     def judge(self, evidence: Evidence, profile) -> ClaimResult:
         refused = unsupported_submissions(evidence)

@@ -7,8 +7,8 @@ Two properties, both judged from the ledger's times against the client's history
   ``LATE_TOLERANCE_S`` after it — plus the profile's ``recovery_window_s`` when a fault struck
   (a restarted worker may only get the task back through the backend's own recovery). Each task's
   lateness (its successful attempt's ``started`` minus submission + countdown) is measured.
-- **periodically** (the ticks of the backend's periodic scheduler — Celery Beat, targets/celery_beat.py;
-  for RQ the rq-scheduler package, targets/rq_periodic.py — keys ``beat-<count>-<sent ms>`` written
+- **periodically** (the ticks of the backend's periodic scheduler — Celery Beat, targets/celery/beat.py;
+  for RQ the rq-scheduler package, targets/rq/periodic.py — keys ``beat-<count>-<sent ms>`` written
   by the shared body): every tick due within the run gets a run of its own and none runs
   twice — judged by when Beat sent them (see ``_ticks``): a missed tick (a gap of several periods
   between sends, e.g. while Beat was down and did not catch up), a tick sent twice, a tick message
@@ -52,7 +52,7 @@ class Scheduled(Claim):
     property = (f"a task with a countdown runs once, not before its time, at most {LATE_TOLERANCE_S:g} s late "
                 f"(+ the profile's recovery window after a fault); every periodic tick runs once, none twice")
     faults = ("none", "kill-worker", "kill-beat")
-    needs = {"beat": BEAT_PERIOD_S, "rq_scheduler": True}
+    needs = {"beat": BEAT_PERIOD_S, "countdown_scheduler": True}
 
     def judge(self, evidence: Evidence, profile) -> ClaimResult:
         refused = [k for k in unsupported_submissions(evidence)

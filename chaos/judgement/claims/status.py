@@ -55,7 +55,7 @@ class Status(Claim):
     seed_row = "status"
     property = ("after quiescence the status API agrees with the ledger for every acknowledged task, and an id "
                 "never submitted does not read like a queued task")
-    faults = ("none", "kill-worker", "restart-redis")
+    faults = ("none", "kill-worker", "restart-broker")
 
     def judge(self, evidence: Evidence, profile) -> ClaimResult:
         finals = evidence.history.final_status()

@@ -1,0 +1,1 @@
+"""The bgtasks backend: its target app, servers, profiles and description (backend.toml)."""

@@ -1,0 +1,1 @@
+"""The celery backend: its target app, servers, profiles and description (backend.toml)."""
