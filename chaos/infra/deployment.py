@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,6 +48,13 @@ KNOWN_NEEDS: dict[str, str] = {
                      "that reserves tasks ahead runs them in arrival order, whatever their priority). A backend that "
                      "reserves nothing: nothing to set, and the deployment's notes say so.",
 }
+
+
+# The threads that start servers side by side. They live as long as the process: a child's
+# PR_SET_PDEATHSIG (chaos/infra/process.py) fires when the *thread* that forked it exits, so servers
+# started from a short-lived pool were killed the moment it shut down (seen: the app gone right after
+# up() returned).
+_STARTER = ThreadPoolExecutor(max_workers=8, thread_name_prefix="taskchaos-start")
 
 
 def _read_from(path: Path, offset: int) -> str:
@@ -240,11 +248,19 @@ class Deployment:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def up(self) -> None:
+        """The broker (and its proxy) first; then every other server at once — they depend on the
+        broker, not on each other, and each start is mostly waiting for its readiness line."""
         try:
             if self.toxiproxy:
                 self._start_proxy()
-            for name in self._names:
+            brokers = [name for name in self._names if self.servers[name].role == "broker"]
+            for name in brokers:
                 self._start(name)
+            rest = [name for name in self._names if name not in brokers]
+            failures = [f.exception() for f in [_STARTER.submit(self._start, name) for name in rest]]
+            failed = [exc for exc in failures if exc is not None]
+            if failed:
+                raise failed[0]
         except BaseException:
             self.down()
             raise
@@ -298,13 +314,20 @@ class Deployment:
             self._retry_port(name, f"pids {squatters} listen on it, not {name} (its readiness probe answered theirs)")
 
     def down(self) -> None:
+        """Kill every server: the run is over and its evidence (ledger, history, logs) is written, so
+        nothing is gained by a graceful stop, which waited for a worker's warm shutdown and the app's
+        grace period for nothing (seconds per cell). Faults that stop a server gracefully do so
+        themselves."""
+        errors = []
         for server in reversed(list(self.servers.values())):
             try:
-                server.stop()
-            except InfraError:
                 server.kill()
+            except InfraError as exc:  # keep killing the others, then say what was left
+                errors.append(str(exc))
         if self.toxiproxy:
             self.toxiproxy.stop()
+        if errors:
+            raise InfraError("teardown: " + "; ".join(errors))
 
     def heal(self) -> list[str]:
         """Resume what is paused and start what is dead, Redis first. Returns what it did."""
