@@ -15,9 +15,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from chaos.backends import PROFILES, TARGETS_DIR, BackendError, backends
+from chaos.brokers import BrokerError, broker_kind, durability_modes
 
 PROFILES_FILE = Path(__file__).with_name("profiles.toml")
-PERSISTENCE_MODES = ("none", "rdb", "aof-everysec", "aof-always")
+PERSISTENCE_MODES = durability_modes()  # every broker kind's durability modes (chaos/brokers.toml)
 
 
 class ProfileError(ValueError):
@@ -60,8 +61,11 @@ class Profile:
         return None if value is None else float(value)
 
     def with_persistence(self, persistence: str) -> "Profile":
-        if persistence not in PERSISTENCE_MODES:
-            raise ProfileError(f"unknown Redis persistence mode {persistence!r}; choose one of {', '.join(PERSISTENCE_MODES)}")
+        modes = broker_kind(self.broker).modes if self.broker else PERSISTENCE_MODES
+        if persistence not in modes:
+            kind = broker_kind(self.broker).title if self.broker else "broker"
+            raise ProfileError(f"unknown {kind} persistence mode {persistence!r} for {self.name}; choose one of "
+                               f"{', '.join(modes)}")
         return replace(self, persistence=persistence)
 
     def to_env_json(self) -> str:
@@ -115,7 +119,11 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
                     raise ProfileError(f"{file}: profile {name!r} lacks {required!r}")
             client = {**client_defaults, **raw.pop("redis_client", {})}
             broker = backend.brokers[0] if backend.brokers else None
-            profiles[name] = Profile(name=name, backend=backend.name, persistence=persistence, settings=raw,
+            try:
+                mode = broker_kind(broker).default if broker else persistence
+            except BrokerError as exc:
+                raise ProfileError(f"{backend.folder / 'backend.toml'}: brokers: {exc}") from exc
+            profiles[name] = Profile(name=name, backend=backend.name, persistence=mode, settings=raw,
                                      redis_client=client, broker=broker)
     return profiles
 

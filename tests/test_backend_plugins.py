@@ -120,3 +120,14 @@ def _edit(folder: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text
     path.write_text(text.replace(old, new, 1))
+
+
+def test_a_backend_on_an_unknown_broker_kind_is_refused(tmp_path):
+    root = _copy_backend(tmp_path)
+    _edit(root / "rq", 'brokers = ["redis"]', 'brokers = ["kafka"]')
+    backends.cache_clear()
+    try:
+        with pytest.raises(ProfileError, match=r"backend.toml: brokers: unknown broker kind 'kafka'; kinds: redis"):
+            load_profiles(root=root)
+    finally:
+        backends.cache_clear()

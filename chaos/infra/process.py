@@ -18,6 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from chaos.brokers import broker_kind
 from chaos.infra.base import InfraDriver, InfraError, Server
 from chaos.infra.readiness import RedisPing, wait_ready
 
@@ -187,13 +188,8 @@ class ProcessServer(Server):
 
 
 def redis_persistence_args(persistence: str) -> list[str]:
-    """redis-server options for each persistence mode (see chaos/profile.py PERSISTENCE_MODES)."""
-    return {
-        "none": ["--save", "", "--appendonly", "no"],
-        "rdb": ["--save", "3600 1 300 100 60 10000", "--appendonly", "no"],
-        "aof-everysec": ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec"],
-        "aof-always": ["--save", "", "--appendonly", "yes", "--appendfsync", "always"],
-    }[persistence]
+    """redis-server options for each durability mode of the Redis kind (chaos/brokers.toml)."""
+    return broker_kind("redis").options(persistence)
 
 
 def redis_argv(binary: str, port: int, persistence: str, workdir: Path) -> list[str]:

@@ -1,0 +1,65 @@
+"""Broker kinds as data (``chaos/brokers.toml``): each kind's durability modes, and for each mode
+what its server is given. Imports nothing of ours; the infra drivers, profiles and expectations read
+it, so a kind or a mode is added there, not in code."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+BROKERS_FILE = Path(__file__).with_name("brokers.toml")
+
+
+class BrokerError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class BrokerKind:
+    name: str
+    title: str
+    default: str  # the durability mode of the faults that do not vary it
+    durability: dict[str, list[str]]  # mode -> the server's options for it
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        return tuple(self.durability)
+
+    def options(self, mode: str) -> list[str]:
+        try:
+            return list(self.durability[mode])
+        except KeyError:
+            raise BrokerError(f"unknown {self.title} durability mode {mode!r}; choose one of {', '.join(self.modes)} "
+                              f"({BROKERS_FILE})") from None
+
+
+@cache
+def broker_kinds(path: Path = BROKERS_FILE) -> dict[str, BrokerKind]:
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise BrokerError(f"{path}: malformed TOML: {exc}") from exc
+    kinds = {}
+    for name, raw in data.items():
+        missing = [k for k in ("title", "default", "durability") if k not in raw]
+        if missing:
+            raise BrokerError(f"{path}: [{name}] lacks {', '.join(missing)}")
+        if raw["default"] not in raw["durability"]:
+            raise BrokerError(f"{path}: [{name}] default = {raw['default']!r} is none of its durability modes "
+                              f"({', '.join(raw['durability'])})")
+        kinds[name] = BrokerKind(name, raw["title"], raw["default"], dict(raw["durability"]))
+    return kinds
+
+
+def broker_kind(name: str) -> BrokerKind:
+    try:
+        return broker_kinds()[name]
+    except KeyError:
+        raise BrokerError(f"unknown broker kind {name!r}; kinds: {', '.join(broker_kinds())} ({BROKERS_FILE})") from None
+
+
+def durability_modes() -> tuple[str, ...]:
+    """Every kind's modes, each once, in file order: the matrix's durability axis."""
+    return tuple(dict.fromkeys(mode for kind in broker_kinds().values() for mode in kind.modes))
