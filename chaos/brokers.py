@@ -21,18 +21,26 @@ class BrokerKind:
     name: str
     title: str
     default: str  # the durability mode of the faults that do not vary it
-    durability: dict[str, list[str]]  # mode -> the server's options for it
+    durability: dict[str, dict]  # mode -> {"server": [options], "client": {settings}}
 
     @property
     def modes(self) -> tuple[str, ...]:
         return tuple(self.durability)
 
-    def options(self, mode: str) -> list[str]:
+    def _mode(self, mode: str) -> dict:
         try:
-            return list(self.durability[mode])
+            return self.durability[mode]
         except KeyError:
             raise BrokerError(f"unknown {self.title} durability mode {mode!r}; choose one of {', '.join(self.modes)} "
                               f"({BROKERS_FILE})") from None
+
+    def options(self, mode: str) -> list[str]:
+        """The server's command-line options for ``mode``."""
+        return list(self._mode(mode).get("server", []))
+
+    def client(self, mode: str) -> dict:
+        """What the clients must declare for ``mode`` (queue type, durable queue, persistent messages)."""
+        return dict(self._mode(mode).get("client", {}))
 
 
 @cache
@@ -49,6 +57,9 @@ def broker_kinds(path: Path = BROKERS_FILE) -> dict[str, BrokerKind]:
         if raw["default"] not in raw["durability"]:
             raise BrokerError(f"{path}: [{name}] default = {raw['default']!r} is none of its durability modes "
                               f"({', '.join(raw['durability'])})")
+        for mode, spec in raw["durability"].items():
+            if not isinstance(spec, dict) or set(spec) - {"server", "client"}:
+                raise BrokerError(f"{path}: [{name}.durability.{mode}] holds server (options) and client (settings) only")
         kinds[name] = BrokerKind(name, raw["title"], raw["default"], dict(raw["durability"]))
     return kinds
 

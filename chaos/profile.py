@@ -128,6 +128,13 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
     return profiles
 
 
+def durability_cells(profiles: dict[str, Profile] | None = None) -> list[str]:
+    """``name@mode`` for every profile with a broker and every durability mode of its kind: the cells
+    of the faults that hurt the broker's data (kill-broker, restart-broker)."""
+    found = load_profiles() if profiles is None else profiles
+    return [f"{p.name}@{mode}" for p in found.values() if p.broker for mode in broker_kind(p.broker).modes]
+
+
 def get_profile(spec: str) -> Profile:
     """``name`` or ``name@persistence`` (test-only profiles included: naming one is asking for it)."""
     name, _, persistence = spec.partition("@")

@@ -5,7 +5,7 @@ import pytest
 from chaos.judgement.claims import CLAIMS
 from chaos.judgement.expectations import EXPECTATIONS_FILE, Expectations, ExpectationError
 from chaos.nemesis import fault_labels
-from chaos.profile import PERSISTENCE_MODES, load_profiles
+from chaos.profile import durability_cells, load_profiles
 
 KNOWN = {"claims": list(CLAIMS), "faults": ["none", *fault_labels()], "profiles": list(load_profiles())}
 
@@ -14,14 +14,12 @@ def test_repository_expectations_are_valid():
     Expectations(EXPECTATIONS_FILE, **KNOWN)
 
 
-def test_every_redis_cell_names_every_persistence_mode():
+def test_every_broker_cell_names_every_durability_mode():
     e = Expectations(EXPECTATIONS_FILE, **KNOWN)
     for fault in ("restart-broker", "kill-broker"):
-        for profile in load_profiles():
-            if profile == "bgtasks":
-                continue
-            for mode in PERSISTENCE_MODES:
-                assert e.expected("persistence", fault, profile, mode) is not None, (fault, profile, mode)
+        for profile_id in durability_cells():
+            profile, _, mode = profile_id.partition("@")
+            assert e.expected("persistence", fault, profile, mode) is not None, (fault, profile, mode)
 
 
 def write(tmp_path, text):

@@ -3,7 +3,7 @@ own recovery settings."""
 
 import pytest
 
-from chaos.profile import PERSISTENCE_MODES, ProfileError, get_profile, load_profiles
+from chaos.profile import ProfileError, durability_cells, get_profile, load_profiles
 from chaos.quiesce import SLACK_S, drain_deadline_s
 from chaos.records.taskspec import TaskSpec
 from chaos.scenario.model import Scenario
@@ -37,9 +37,14 @@ def test_celery_acks_profiles_differ_only_where_named():
     assert p["celery-acks-late-reject"].settings["reject_on_worker_lost"] is True
 
 
-@pytest.mark.parametrize("mode", PERSISTENCE_MODES)
-def test_every_profile_combines_with_every_persistence_mode(mode):
-    assert get_profile(f"rq-default@{mode}").id == f"rq-default@{mode}"
+@pytest.mark.parametrize("profile_id", durability_cells())
+def test_every_profile_combines_with_every_durability_mode_of_its_broker(profile_id):
+    assert get_profile(profile_id).id == profile_id
+
+
+def test_a_mode_of_another_broker_kind_is_refused():
+    with pytest.raises(ProfileError, match="unknown Redis persistence mode 'quorum' for rq-default; choose one of none"):
+        get_profile("rq-default@quorum")
 
 
 def test_unknown_profile_and_mode_are_clear_errors():

@@ -5,7 +5,7 @@ What each cell is expected to show lives in expectations.toml, not here.
 
 import pytest
 
-from chaos.profile import PERSISTENCE_MODES, load_profiles
+from chaos.profile import durability_cells, load_profiles
 
 PROFILES = list(load_profiles())
 # The quick budget (the CI gate) runs the docker twins of the Redis-fault cells for one profile per
@@ -23,11 +23,12 @@ def test_persistence_under_executor_faults(chaos, fault, profile):
 
 @pytest.mark.chaos
 @pytest.mark.parametrize("infra", ["process", "docker"])
-@pytest.mark.parametrize("persistence", PERSISTENCE_MODES)
-@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("profile_id", durability_cells())
 @pytest.mark.parametrize("fault", ["restart-broker", "kill-broker"])
-def test_persistence_under_redis_faults(chaos, fault, profile, persistence, infra):
-    """Redis faults under both infra drivers: the same cell must give the same verdict."""
+def test_persistence_under_broker_faults(chaos, fault, profile_id, infra):
+    """Faults on the broker's data, for every durability mode of each profile's broker kind, under both
+    infra drivers: the same cell must give the same verdict."""
+    profile = profile_id.partition("@")[0]
     if infra == "docker" and profile not in DOCKER_QUICK and chaos.config.getoption("--chaos-budget") == "quick":
         pytest.skip(f"quick budget: docker twins run for {', '.join(DOCKER_QUICK)} only (--chaos-budget standard runs all)")
-    chaos.check("persistence", fault, f"{profile}@{persistence}", infra=infra)
+    chaos.check("persistence", fault, profile_id, infra=infra)
