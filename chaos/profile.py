@@ -43,6 +43,11 @@ class Profile:
         return self.broker is not None
 
     @property
+    def durability(self) -> dict:
+        """What the clients must declare for the broker's durability mode (chaos/brokers.toml)."""
+        return broker_kind(self.broker).client(self.persistence) if self.broker else {}
+
+    @property
     def max_attempts(self) -> int:
         return 1 + int(self.settings["retries"])
 
@@ -70,7 +75,7 @@ class Profile:
 
     def to_env_json(self) -> str:
         return json.dumps({"name": self.name, "backend": self.backend, "broker": self.broker,
-                           "persistence": self.persistence, "settings": self.settings,
+                           "persistence": self.persistence, "durability": self.durability, "settings": self.settings,
                            "redis_client": self.redis_client})
 
     def describe(self) -> dict:
@@ -88,8 +93,9 @@ def _read(path: Path) -> dict:
 def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
                   include_test_only: bool = False) -> dict[str, Profile]:
     """The profiles of every backend folder under ``root``, with the defaults of ``path``. Profiles
-    marked ``test_only = true`` (targets broken on purpose, for the quality tests) are left out unless
-    asked for, so the chaos cells never pick them up."""
+    marked ``test_only = true`` (targets broken on purpose, for the quality tests) or ``preview = true``
+    (runnable by name, not yet in the chaos cells: their expectations are not recorded) are left out
+    unless asked for, so the chaos cells never pick them up."""
     defaults = _read(path).get("defaults", {})
     persistence = defaults.get("persistence", "aof-everysec")
     client_defaults = defaults.get("redis_client", {})
@@ -112,13 +118,17 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
             if name in profiles:
                 raise ProfileError(f"{file}: profile {name!r} is also defined by backend {profiles[name].backend!r}: "
                                    f"profile names are unique across backends")
-            if raw.pop("test_only", False) and not include_test_only:
+            test_only, preview = raw.pop("test_only", False), raw.pop("preview", False)
+            if (test_only or preview) and not include_test_only:
                 continue
             for required in ("retries", "retry_countdown_s", "recovery_window_s"):
                 if required not in raw:
                     raise ProfileError(f"{file}: profile {name!r} lacks {required!r}")
             client = {**client_defaults, **raw.pop("redis_client", {})}
-            broker = backend.brokers[0] if backend.brokers else None
+            broker = raw.pop("broker", backend.brokers[0] if backend.brokers else None)
+            if broker is not None and broker not in backend.brokers:
+                raise ProfileError(f"{file}: profile {name!r} has broker = {broker!r}, a kind backend {backend.name!r} "
+                                   f"cannot use (its description's brokers: {', '.join(backend.brokers) or 'none'})")
             try:
                 mode = broker_kind(broker).default if broker else persistence
             except BrokerError as exc:

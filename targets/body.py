@@ -39,6 +39,14 @@ def redis_url_from_env() -> str:
     return url
 
 
+def broker_url_from_env() -> str:
+    url = os.environ.get("TASKCHAOS_BROKER_URL")
+    if not url:
+        raise RuntimeError("TASKCHAOS_BROKER_URL is not set: the harness passes the broker's (proxy) address "
+                           "for brokers other than Redis")
+    return url
+
+
 def ledger_from_env(backend: str) -> LedgerWriter:
     directory = os.environ.get("TASKCHAOS_LEDGER_DIR")
     if not directory:

@@ -23,6 +23,7 @@ import redis
 
 from chaos.infra import get_driver
 from chaos.infra.deployment import Deployment
+from chaos.infra.rabbitmq import rabbitmq_unavailable
 from chaos.profile import get_profile
 from chaos.records.ledger import LedgerRecord, read_ledger, release
 
@@ -342,11 +343,13 @@ class QueueContract(Contract):
                 assert target.status(task_id)["state"] == "succeeded"
                 target.status("no-such-task")
             assert client.info("persistence")["rdb_changes_since_last_save"] == before
-            target.submit(key=target.key("probe"))  # the probe sees the app's writes: a submission is one
+        finally:
+            worker.resume()
+        try:  # the probe sees writes: a finished task's result is one, whichever server holds the queue
+            target.wait_state(target.submit(key=target.key("probe")), TERMINAL)
             assert client.info("persistence")["rdb_changes_since_last_save"] > before
         finally:
             client.close()
-            worker.resume()
 
 
 class TestCeleryTarget(QueueContract):
@@ -367,6 +370,20 @@ class TestCeleryTarget(QueueContract):
         assert {r.task_id for r in records} == {task_id}  # self.retry keeps the task id
         countdown = target.dep.profile.retry_countdown_s
         assert records[2].mono - records[1].mono >= countdown * 0.8  # retry countdown honoured
+
+
+@pytest.mark.skipif(rabbitmq_unavailable() is not None, reason=f"Celery on RabbitMQ: {rabbitmq_unavailable()}")
+class TestCeleryOnRabbitMQTarget(TestCeleryTarget):
+    """The same contract, with RabbitMQ as the broker (a durable classic queue, persistent messages)
+    and Redis as the result store."""
+
+    PROFILE = "celery-rabbitmq-acks-late@durable"
+
+    def test_the_queue_is_on_rabbitmq_and_results_in_redis(self, target):
+        assert target.dep.broker.name == "rabbitmq" and target.dep.servers["redis"].role == "results"
+        assert target.dep.broker_url.startswith("amqp://") and target.dep.toxiproxy.upstream_port == target.dep.ports["rabbitmq"]
+        task_id = target.submit(key=target.key("on-rabbitmq"))
+        assert target.wait_state(task_id, TERMINAL)[0]["state"] == "succeeded"
 
 
 class TestRQTarget(QueueContract):

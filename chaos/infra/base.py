@@ -75,7 +75,12 @@ class InfraDriver(abc.ABC):
     name: str
 
     @abc.abstractmethod
-    def redis(self, *, name: str, port: int, persistence: str, workdir: Path, log_path: Path) -> Server: ...
+    def redis(self, *, name: str, port: int, persistence: str, workdir: Path, log_path: Path,
+              role: str = "broker") -> Server: ...
+
+    def rabbitmq(self, *, name: str, port: int, workdir: Path, log_path: Path, consumer_timeout_ms: int) -> Server:
+        """A RabbitMQ node on 127.0.0.1:``port`` (AMQP), everything it keeps in ``workdir``."""
+        raise InfraError(f"the {self.name} infra driver cannot run RabbitMQ yet: use --infra process")
 
     @abc.abstractmethod
     def python(self, *, name: str, role: str, argv: list[str], env: dict, cwd: Path, log_path: Path,

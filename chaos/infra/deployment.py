@@ -103,13 +103,23 @@ class Deployment:
         # (PORT_TRIES in all) and records each try in port_retries (see chaos/infra/listeners.py).
         self.ports: dict[str, int] = {}
         self.port_retries: list[dict] = []
-        self.redis_url: str | None = None  # what every Redis client uses: the proxy
+        self.redis_url: str | None = None  # what every Redis client uses (the proxy, when Redis is the broker)
+        self.broker_url: str | None = None  # the broker's address for its clients: always the proxy
         self.toxiproxy: RedisProxy | None = None
         if profile.broker == "redis":
             self.ports["redis"] = free_port()  # Redis itself; clients use the proxy (redis_url)
             self.toxiproxy = RedisProxy(listen_port=free_port(), upstream_port=self.ports["redis"],
                                         log_path=self.logs_dir / "toxiproxy.log")
-            self.redis_url = self._proxy_url()
+            self.redis_url = self.broker_url = self._proxy_url()
+        elif profile.broker == "rabbitmq":
+            # RabbitMQ keeps the queue, behind the proxy; Redis beside it keeps the results (the status
+            # API), reached directly: broker faults hurt the broker, not the result store.
+            self.ports["rabbitmq"] = free_port()
+            self.toxiproxy = RedisProxy(listen_port=free_port(), upstream_port=self.ports["rabbitmq"],
+                                        log_path=self.logs_dir / "toxiproxy.log")
+            self.broker_url = self._proxy_url()
+            self.ports["redis"] = free_port()
+            self.redis_url = f"redis://127.0.0.1:{self.ports['redis']}"
         workers = _positive_int(self.needs, "workers")
         self.worker_names = [WORKER_NAME] + [f"{WORKER_NAME}-{i}" for i in range(2, workers + 1)]
         if self.backend.executor_is_app:
@@ -125,7 +135,7 @@ class Deployment:
             self.ports["monitor"] = free_port()
             # fresh credentials per deployment, through the monitor's environment: in no argv, log or report
             self.monitor_auth = ("taskchaos", secrets.token_urlsafe(16))
-        self._names = ((["redis"] if "redis" in self.ports else []) + self.worker_names
+        self._names = ([name for name in ("rabbitmq", "redis") if name in self.ports] + self.worker_names
                        + (["beat"] if self.needs.get("beat") and self.backend.has_periodic_scheduler else [])
                        + ["app"] + (["monitor"] if self.monitor else []))
         self.servers = {name: self._build(name) for name in self._names}
@@ -148,14 +158,24 @@ class Deployment:
         return f"http://127.0.0.1:{self.ports['monitor']}" if "monitor" in self.ports else None
 
     def _proxy_url(self) -> str:
-        return f"redis://127.0.0.1:{self.toxiproxy.listen_port}"
+        port = self.toxiproxy.listen_port
+        if self.profile.broker == "rabbitmq":
+            return f"amqp://guest:guest@127.0.0.1:{port}//"  # guest: RabbitMQ's default user, loopback only
+        return f"redis://127.0.0.1:{port}"
 
     def _build(self, name: str) -> Server:
         """The server ``name``, on the ports chosen now."""
         profile, driver = self.profile, self.driver
         if name == "redis":
-            return driver.redis(name="redis", port=self.ports["redis"], persistence=profile.persistence,
-                                workdir=self.dir / "redis", log_path=self.logs_dir / "redis.log")
+            results_only = profile.broker != "redis"  # beside another broker: the result store, kept on disk
+            return driver.redis(name="redis", port=self.ports["redis"],
+                                persistence="aof-always" if results_only else profile.persistence,
+                                workdir=self.dir / "redis", log_path=self.logs_dir / "redis.log",
+                                role="results" if results_only else "broker")
+        if name == "rabbitmq":
+            return driver.rabbitmq(name="rabbitmq", port=self.ports["rabbitmq"], workdir=self.dir / "rabbitmq",
+                                   log_path=self.logs_dir / "rabbitmq.log",
+                                   consumer_timeout_ms=int(profile.settings["consumer_timeout_ms"]))
         if name in self.worker_names or name == "beat":
             template = self.backend.servers["worker" if name in self.worker_names else "beat"]
             argv, pattern = template.render(python=sys.executable, name=name, run_dir=self.dir, settings=profile.settings)
@@ -208,6 +228,8 @@ class Deployment:
         })
         if self.redis_url:
             env["TASKCHAOS_REDIS_URL"] = self.redis_url
+        if self.broker_url:
+            env["TASKCHAOS_BROKER_URL"] = self.broker_url
         if self.needs.get("beat"):
             env["TASKCHAOS_BEAT_PERIOD_S"] = str(float(self.needs["beat"]))
         if self.needs.get("countdown_scheduler"):
@@ -253,7 +275,7 @@ class Deployment:
         try:
             if self.toxiproxy:
                 self._start_proxy()
-            brokers = [name for name in self._names if self.servers[name].role == "broker"]
+            brokers = [name for name in self._names if self.servers[name].role in ("broker", "results")]
             for name in brokers:
                 self._start(name)
             rest = [name for name in self._names if name not in brokers]
@@ -272,13 +294,20 @@ class Deployment:
         self.notes.append(f"{name} could not have 127.0.0.1:{old} ({why}): started again on {new}")
         if name == "toxiproxy":  # before any other server started: they are built again with the new address
             self.toxiproxy.listen_port = new
-            self.redis_url = self._proxy_url()
+            self.broker_url = self._proxy_url()
+            if self.profile.broker == "redis":
+                self.redis_url = self.broker_url
             self.servers = {n: self._build(n) for n in self._names}
             return
         self.ports[name] = new
         self.servers[name] = self._build(name)
-        if name == "redis":  # every client goes through the proxy: only its upstream changes
+        if self.servers[name].role == "broker":  # every client goes through the proxy: only its upstream changes
             self.toxiproxy.retarget(new)
+        elif self.servers[name].role == "results":  # reached directly: the servers not started yet learn it
+            self.redis_url = f"redis://127.0.0.1:{new}"
+            for other in self._names:
+                if self.servers[other].role not in ("broker", "results"):
+                    self.servers[other] = self._build(other)
 
     def _start_proxy(self) -> None:
         for attempt in range(1, PORT_TRIES + 1):
@@ -356,7 +385,7 @@ class Deployment:
 
     def describe(self) -> dict:
         return {"profile": self.profile.describe(), "needs": self.needs, "notes": self.notes,
-                "driver": self.driver.name, "app_url": self.app_url, "redis_url": self.redis_url,
+                "driver": self.driver.name, "app_url": self.app_url, "redis_url": self.redis_url, "broker_url": self.broker_url,
                 "ports": dict(self.ports), "port_retries": list(self.port_retries),
                 "monitor": {"name": self.monitor.name, "url": self.monitor_url} if self.monitor else None,
                 "servers": {n: s.describe() for n, s in self.servers.items()},

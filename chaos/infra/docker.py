@@ -170,9 +170,9 @@ class DockerRedisServer(Server):
 
     def __init__(self, driver: "DockerDriver", *, name: str, port: int, persistence: str, workdir: Path,
                  log_path: Path, ready_deadline_s: float = READY_DEADLINE_S,
-                 stop_deadline_s: float = STOP_DEADLINE_S):
+                 stop_deadline_s: float = STOP_DEADLINE_S, role: str = "broker"):
         self.driver = driver
-        self.name, self.role = name, "broker"
+        self.name, self.role = name, role
         self.port, self.persistence = port, persistence
         self.workdir = Path(workdir).resolve()
         self.log_path = Path(log_path)
@@ -375,10 +375,11 @@ class DockerDriver(InfraDriver):
         self.swept = sweep(self.client, say=say)
         _LIVE.add(self)
 
-    def redis(self, *, name: str, port: int, persistence: str, workdir: Path, log_path: Path) -> Server:
+    def redis(self, *, name: str, port: int, persistence: str, workdir: Path, log_path: Path,
+              role: str = "broker") -> Server:
         Path(workdir).mkdir(parents=True, exist_ok=True)
         server = DockerRedisServer(self, name=name, port=port, persistence=persistence, workdir=workdir,
-                                   log_path=log_path)
+                                   log_path=log_path, role=role)
         self.servers.append(server)
         return server
 

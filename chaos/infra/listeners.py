@@ -16,7 +16,9 @@ import re
 from pathlib import Path
 
 LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp's "st" column
-BIND_FAILURE = re.compile(r"address already in use|EADDRINUSE", re.IGNORECASE)
+# redis-server, uvicorn, Tornado, Werkzeug say "address already in use"; Erlang EADDRINUSE, and a
+# RabbitMQ node whose distribution port is taken dist_port_already_used.
+BIND_FAILURE = re.compile(r"address already in use|EADDRINUSE|dist_port_already_used", re.IGNORECASE)
 
 
 def _listening_inodes(port: int) -> set[str]:

@@ -209,10 +209,17 @@ def find_redis_server() -> str:
 class ProcessDriver(InfraDriver):
     name = "process"
 
-    def redis(self, *, name: str, port: int, persistence: str, workdir: Path, log_path: Path) -> Server:
+    def redis(self, *, name: str, port: int, persistence: str, workdir: Path, log_path: Path,
+              role: str = "broker") -> Server:
         workdir.mkdir(parents=True, exist_ok=True)
-        return ProcessServer(name=name, role="broker", argv=redis_argv(find_redis_server(), port, persistence, workdir),
+        return ProcessServer(name=name, role=role, argv=redis_argv(find_redis_server(), port, persistence, workdir),
                              env=None, cwd=workdir, log_path=log_path, ready=RedisPing(port))
+
+    def rabbitmq(self, *, name: str, port: int, workdir: Path, log_path: Path, consumer_timeout_ms: int) -> Server:
+        from chaos.infra.rabbitmq import rabbitmq_server  # the module imports this one
+
+        return rabbitmq_server(name=name, port=port, workdir=workdir, log_path=log_path,
+                               consumer_timeout_ms=consumer_timeout_ms)
 
     def python(self, *, name: str, role: str, argv: list[str], env: dict, cwd: Path, log_path: Path, ready) -> Server:
         return ProcessServer(name=name, role=role, argv=argv, env=env, cwd=cwd, log_path=log_path, ready=ready)

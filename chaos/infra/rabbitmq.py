@@ -248,7 +248,7 @@ class RabbitMQServer(ProcessServer):
                 "ports": {"amqp": self.amqp_port, "dist": self.dist_port, "epmd": self.epmd_port}}
 
 
-def rabbitmq_server(*, name: str, port: int, workdir: Path, log_path: Path,
+def rabbitmq_server(*, name: str, port: int, workdir: Path, log_path: Path, role: str = "broker",
                     consumer_timeout_ms: int = CONSUMER_TIMEOUT_MS, dist_port: int | None = None,
                     epmd_port: int | None = None) -> RabbitMQServer:
     """A RabbitMQ node listening for AMQP on 127.0.0.1:``port``, everything it keeps in ``workdir``
@@ -299,7 +299,7 @@ def rabbitmq_server(*, name: str, port: int, workdir: Path, log_path: Path,
     })
     (workdir / "launch.py").write_text(_LAUNCHER.lstrip())
     argv = [sys.executable, "-I", "-S", str(workdir / "launch.py"), str(epmd_port), epmd, script]
-    return RabbitMQServer(name=name, role="rabbitmq", argv=argv, env=env, cwd=workdir, log_path=log_path,
+    return RabbitMQServer(name=name, role=role, argv=argv, env=env, cwd=workdir, log_path=log_path,
                           ready=AmqpOpen(port), ready_deadline_s=READY_DEADLINE_S, stop_deadline_s=STOP_DEADLINE_S,
                           amqp_port=port, dist_port=dist_port, epmd_port=epmd_port, nodename=nodename)
 

@@ -11,6 +11,12 @@ first (kombu/transport/redis.py ``_q_for_pri``, ``_brpop_start``; celery/celery#
 for ten steps (``priority_steps = 0..9``, kombu's default is 0, 3, 6, 9) and maps the contract's
 0..9 (higher first) onto ``9 - priority``.
 
+On RabbitMQ (a profile with ``broker = "rabbitmq"``) the queue is declared as the durability mode says
+(``PROFILE["durability"]``: classic or quorum, durable or not, persistent messages or not), results go
+to Redis (``TASKCHAOS_REDIS_URL``) and publisher confirms follow the profile (``confirm_publish``).
+Priorities there are AMQP's own: a classic queue with ``x-max-priority`` 10, higher first, so the
+contract's 0..9 is published as is; a quorum queue of RabbitMQ 3.10 has no priorities (answered 501).
+
 Status reads the result backend with ``backend.get_task_meta(id, cache=False)``: one GET of the
 meta key, no side effect (``AsyncResult.get()`` would subscribe and wait; ``forget()`` deletes).
 """
@@ -20,9 +26,11 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from kombu import Exchange, Queue
 
 from chaos.records.taskspec import TaskSpec
-from targets.body import TransientFailure, ledger_from_env, redis_url_from_env, run_body, settings_from_env
+from targets.body import (TransientFailure, broker_url_from_env, ledger_from_env, redis_url_from_env, run_body,
+                          settings_from_env)
 from targets.contract import TaskStatus, build_app
 
 PROFILE = settings_from_env()
@@ -34,8 +42,11 @@ HARD_LIMIT_GRACE_S = 1.0  # hard time_limit = soft_time_limit + this: the backst
 TICK_DURATION_S = 0.05
 
 PRIORITY_LEVELS = 10
+ON_RABBITMQ = PROFILE.get("broker") == "rabbitmq"
+DURABILITY = PROFILE.get("durability") or {}
+QUEUE = "celery"
 
-celery_app = Celery("tasks", broker=f"{REDIS_URL}/0", backend=f"{REDIS_URL}/1")
+celery_app = Celery("tasks", broker=broker_url_from_env() if ON_RABBITMQ else f"{REDIS_URL}/0", backend=f"{REDIS_URL}/1")
 
 _socket = {
     "socket_timeout": RC["socket_timeout_s"],
@@ -61,15 +72,7 @@ celery_app.conf.update(
     task_publish_retry_policy={"max_retries": S["publish_max_retries"], "interval_start": 0,
                                "interval_step": 0.2, "interval_max": 0.5},
     broker_connection_retry_on_startup=True,
-    broker_transport_options={
-        "visibility_timeout": S["visibility_timeout_s"],
-        "unacked_restore_interval": S["unacked_restore_interval_s"],
-        "unacked_restore_throttle": S["unacked_restore_throttle"],
-        "priority_steps": list(range(PRIORITY_LEVELS)),
-        "sep": ":",
-        "queue_order_strategy": "priority",
-        **_socket,
-    },
+    # the result backend is Redis on every broker (the status API reads it)
     result_backend_transport_options={"retry_policy": {"max_retries": 3}},
     redis_socket_timeout=RC["socket_timeout_s"],
     redis_socket_connect_timeout=RC["socket_connect_timeout_s"],
@@ -77,6 +80,27 @@ celery_app.conf.update(
     redis_retry_on_timeout=RC["retry_on_timeout"],
     redis_backend_health_check_interval=RC["health_check_interval_s"] or None,
 )
+if ON_RABBITMQ:
+    _classic = DURABILITY["queue"] == "classic"
+    celery_app.conf.update(
+        task_queues=[Queue(QUEUE, Exchange(QUEUE, type="direct", durable=DURABILITY["durable"]), routing_key=QUEUE,
+                           durable=DURABILITY["durable"],
+                           queue_arguments={"x-max-priority": PRIORITY_LEVELS} if _classic else {"x-queue-type": "quorum"})],
+        task_default_queue=QUEUE,
+        task_default_delivery_mode="persistent" if DURABILITY["persistent"] else "transient",
+        broker_transport_options={"confirm_publish": S["confirm_publish"]},
+        broker_heartbeat=S["broker_heartbeat_s"],
+    )
+else:
+    celery_app.conf.update(broker_transport_options={
+        "visibility_timeout": S["visibility_timeout_s"],
+        "unacked_restore_interval": S["unacked_restore_interval_s"],
+        "unacked_restore_throttle": S["unacked_restore_throttle"],
+        "priority_steps": list(range(PRIORITY_LEVELS)),
+        "sep": ":",
+        "queue_order_strategy": "priority",
+        **_socket,
+    })
 
 # Celery Beat's periodic entry (run by the deployment's "beat" need, see targets/celery/beat.py): a
 # plain interval schedule whose period the harness passes in the environment.
@@ -118,7 +142,8 @@ _STATE = {
 
 class CeleryAdapter:
     backend = "celery"
-    features: frozenset[str] = frozenset({"time_limit", "countdown", "priority"})
+    features: frozenset[str] = (frozenset({"time_limit", "countdown"})
+                                | ({"priority"} if not ON_RABBITMQ or DURABILITY["queue"] == "classic" else set()))
 
     def submit(self, spec: TaskSpec, schedule) -> str:
         options = {}
@@ -126,8 +151,8 @@ class CeleryAdapter:
             options |= {"soft_time_limit": spec.time_limit_s, "time_limit": spec.time_limit_s + HARD_LIMIT_GRACE_S}
         if spec.countdown_s:
             options["countdown"] = spec.countdown_s  # an ETA message, held by the worker
-        if spec.priority is not None:
-            options["priority"] = PRIORITY_LEVELS - 1 - spec.priority
+        if spec.priority is not None:  # Redis: the lowest step first; AMQP: the highest first
+            options["priority"] = spec.priority if ON_RABBITMQ else PRIORITY_LEVELS - 1 - spec.priority
         return run_task.apply_async((spec.model_dump(),), **options).id
 
     def status(self, task_id: str) -> TaskStatus:
