@@ -10,6 +10,7 @@ and that broker's durability mode (``persistence``). Its ``name`` is ``<profile>
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -83,6 +84,15 @@ class Profile:
                 "persistence": self.persistence, "settings": self.settings, "redis_client": self.redis_client}
 
 
+PREVIEW_ENV = "TASKCHAOS_PREVIEW"
+
+
+def previews_wanted() -> bool:
+    """``TASKCHAOS_PREVIEW=1``: the chaos cells include the preview profiles too (to record their
+    expectations; a full run then has cells without expectation, and its gate says so)."""
+    return os.environ.get(PREVIEW_ENV) == "1"
+
+
 def _read(path: Path) -> dict:
     try:
         return tomllib.loads(path.read_text())
@@ -119,7 +129,7 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
                 raise ProfileError(f"{file}: profile {name!r} is also defined by backend {profiles[name].backend!r}: "
                                    f"profile names are unique across backends")
             test_only, preview = raw.pop("test_only", False), raw.pop("preview", False)
-            if (test_only or preview) and not include_test_only:
+            if (test_only and not include_test_only) or (preview and not (include_test_only or previews_wanted())):
                 continue
             for required in ("retries", "retry_countdown_s", "recovery_window_s"):
                 if required not in raw:

@@ -84,3 +84,13 @@ def test_a_profile_may_shorten_the_drain_slack():
     one = Scenario("s", (TaskSpec(key="a", duration_s=1.0),))
     assert drain_deadline_s(broken, one) == pytest.approx(broken.drain_slack_s + 1.0)
     assert get_profile("rq-default").drain_slack_s is None
+
+
+def test_preview_profiles_run_by_name_and_join_the_cells_only_when_asked(monkeypatch):
+    monkeypatch.delenv("TASKCHAOS_PREVIEW", raising=False)
+    assert "celery-rabbitmq" not in load_profiles()
+    assert get_profile("celery-rabbitmq@quorum").durability == {"queue": "quorum", "durable": True, "persistent": True}
+    monkeypatch.setenv("TASKCHAOS_PREVIEW", "1")
+    previews = load_profiles()
+    assert previews["celery-rabbitmq"].broker == "rabbitmq" and "broken-drop" not in previews
+    assert "celery-rabbitmq@transient" in durability_cells(previews)
