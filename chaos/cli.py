@@ -1,8 +1,13 @@
 """The ``taskchaos`` command.
 
-  taskchaos run [--budget B] [--infra I] [--seed N] [PYTEST ARGS...]
+  taskchaos run [--budget B] [--infra I] [--seed N] [--shard K/N] [PYTEST ARGS...]
                                                              the chaos pass, ending with the verdict table
-  taskchaos cell CLAIM FAULT PROFILE [--budget B]           one cell, outcomes printed
+                                                             (--shard: one of N machines' deterministic slice)
+  taskchaos cell CLAIM FAULT PROFILE [--budget B] [--seed N] [--corpus DIR]
+                                                             one cell as the suite runs it (its corpus entries
+                                                             first, then the budget's search), outcomes printed
+  taskchaos corpus add RUN_DIR [--corpus DIR]               promote a run's counterexamples found by a search
+  taskchaos corpus list [--corpus DIR]                      the corpus's entries with their sizes
   taskchaos replay SCENARIO --profile P --claim C --fault F replay a scenario file against a profile
   taskchaos explore CLAIM FAULT PROFILE [--budget B] [--seed N]
                                                              search generated scenarios for a violation,
@@ -13,6 +18,9 @@
                                                              exit 0 pass, 1 fail, 2 bad input
   taskchaos report RUN_DIR [--expectations F]               render RUN_DIR/report.html from its report.json
   taskchaos expectations RUN_DIR                             a stored run's verdicts as expectations TOML
+  taskchaos merge RUN_DIR... [--out DIR] [--expectations F] join the N shards' runs into one run and gate it
+                                                             whole: exit 0 pass, 1 fail (a shard missing), 2 bad input
+  taskchaos durations RUN_DIR... [--out FILE]               refresh chaos/cell_durations.json (what --shard balances)
   taskchaos images build [--force|--pull]                    the Redis image for --infra docker
 """
 
@@ -44,12 +52,19 @@ def cmd_run(args, extra: list[str]) -> int:
     from chaos.judgement.claims import CLAIMS
 
     run_id = time.strftime("%Y%m%d-%H%M%S") + f"-run{os.getpid()}"
+    if args.shard:
+        from chaos.shard import parse_shard
+
+        index, count = parse_shard(args.shard)
+        run_id += f"-shard{index}of{count}"
     reports = Path(args.reports).resolve()
     chaos_tests = REPO_ROOT / "tests" / "chaos"
     argv = [str(chaos_tests), f"--chaos-budget={args.budget}", f"--infra={args.infra}", "-q", "-p", "no:cacheprovider",
             f"--chaos-reports={reports}", f"--chaos-run-id={run_id}"]
     if args.seed is not None:
         argv.append(f"--chaos-seed={args.seed}")
+    if args.shard:
+        argv.append(f"--chaos-shard={args.shard}")
     if args.workers > 1:
         argv += ["-n", str(args.workers)]
     argv += extra
@@ -76,24 +91,38 @@ def _run_dir(args) -> Path:
     return run_dir
 
 
-def _write_cli_report(cell, run_dir: Path, *, started: float, budget: str, infra: str, why: str) -> None:
-    """report.json for a one-cell CLI run (a subset of the suite), and reports/latest pointed at it."""
+def _write_cli_report(cell, run_dir: Path, *, started: float, budget: str, infra: str, why: str,
+                      data: dict | None = None) -> None:
+    """report.json for a one-cell CLI run (a subset of the suite), and reports/latest pointed at it.
+    ``data``: the cell's record, when it has more than the cell's own (a search's)."""
     from chaos.report.json_report import build_report, write_report
 
-    report = build_report(run_id=run_dir.name, run_dir=run_dir, cells=[cell.to_json()], started_wall=started,
+    report = build_report(run_id=run_dir.name, run_dir=run_dir, cells=[data or cell.to_json()], started_wall=started,
                           budget=budget, infra=infra, errors=[], argv=["taskchaos", *sys.argv[1:]],
                           selection={"subset": True, "why": [why]})
     print(f"  report:   {write_report(report, run_dir)} (gate it: taskchaos gate {run_dir})")
 
 
 def cmd_cell(args) -> int:
-    from chaos.cell import run_cell
+    """One cell as the chaos suite runs it (chaos.explore.search_cell): its corpus entries first, then
+    the budget's search (quick: the canonical workload only); the decisive example's outcomes."""
+    import random
+
+    from chaos.explore import search_cell
 
     started, run_dir = time.time(), _run_dir(args)
-    cell = run_cell(args.claim, args.fault, args.profile, budget=args.budget, infra=args.infra, run_dir=run_dir)
-    _print_cell(cell)
-    _write_cli_report(cell, run_dir, started=started, budget=args.budget, infra=args.infra, why="taskchaos cell: one cell")
-    return 0 if cell.verdict.verdict == "holds" else 1
+    seed = random.getrandbits(32) if args.seed is None else args.seed
+    found = search_cell(args.claim, args.fault, args.profile, budget=args.budget, infra=args.infra, run_dir=run_dir,
+                        seed_value=seed, corpus_dir=args.corpus, echo=print)
+    found.write()
+    data = found.cell_json()
+    decisive = data["search"]["decisive"]
+    print(f"decisive scenario: from the {decisive['source']}" + (f" (entry {decisive['entry']})" if decisive["entry"] else "")
+          + f"; differs from the canonical workload: {data['search']['differs_from_canonical']['words']}")
+    _print_cell(found.decisive)
+    _write_cli_report(found.decisive, run_dir, started=started, budget=args.budget, infra=args.infra,
+                      why="taskchaos cell: one cell", data=data)
+    return 0 if found.decisive.verdict.verdict == "holds" else 1
 
 
 def cmd_replay(args) -> int:
@@ -193,6 +222,26 @@ def cmd_expectations(args) -> int:
     return 0
 
 
+def _cmd(module: str, name: str):
+    """A command that lives with its concept (chaos/merge.py, chaos/shard.py), imported when it runs."""
+    def run(args) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(args)
+
+    return run
+
+
+def _shard_arg(text: str) -> str:
+    from chaos.shard import ShardError, parse_shard
+
+    try:
+        parse_shard(text)
+    except ShardError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="taskchaos", description="chaos and reliability tests for task durability")
     parser.add_argument("--reports", default="reports", help="where runs are written (default: ./reports)")
@@ -204,12 +253,23 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--seed", type=int, default=None,
                      help="Hypothesis seed of the scenario search (default: a fresh one, printed at the end)")
     run.add_argument("--no-progress", action="store_true", help="no live progress line, even on a terminal")
+    run.add_argument("--shard", default=None, metavar="K/N", type=_shard_arg,
+                     help="run shard K of N (pytest --chaos-shard); join the runs with `taskchaos merge`")
     cell = sub.add_parser("cell", help="run one cell")
     cell.add_argument("claim")
     cell.add_argument("fault")
     cell.add_argument("profile", help="name or name@persistence")
     cell.add_argument("--budget", default="quick", choices=("quick", "standard", "deep"))
     cell.add_argument("--infra", default="process")
+    cell.add_argument("--seed", type=int, default=None, help="Hypothesis seed of the search (default: a fresh one)")
+    cell.add_argument("--corpus", default=None, help="corpus replayed first (default: $TASKCHAOS_CORPUS, else ./corpus)")
+    corpus = sub.add_parser("corpus", help="the committed counterexamples every cell replays first")
+    corpus_sub = corpus.add_subparsers(dest="corpus_command", required=True)
+    corpus_add = corpus_sub.add_parser("add", help="promote a run's counterexamples found by a search")
+    corpus_add.add_argument("run_dir", help="a run directory (reports/<run>), or a `taskchaos explore` one")
+    corpus_list = corpus_sub.add_parser("list", help="the entries, with their sizes")
+    for each in (corpus_add, corpus_list):
+        each.add_argument("--corpus", default=None, help="the corpus (default: $TASKCHAOS_CORPUS, else ./corpus)")
     replay = sub.add_parser("replay", help="replay a scenario file")
     replay.add_argument("scenario")
     replay.add_argument("--profile", required=True)
@@ -241,6 +301,13 @@ def main(argv: list[str] | None = None) -> int:
     gate.add_argument("--summary", default=None, help="where to write the Markdown summary (default: RUN_DIR/summary.md)")
     exp = sub.add_parser("expectations", help="print a stored run's verdicts as expectations TOML")
     exp.add_argument("run_dir")
+    merge = sub.add_parser("merge", help="join shard runs into one run, gate it as a full run, render its page")
+    merge.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="every shard's run directory (or report.json)")
+    merge.add_argument("--out", default=None, help="the merged run's directory (default: REPORTS/<run>-merged)")
+    merge.add_argument("--expectations", default=None, help="expectations file (default: expectations.toml at the repository root)")
+    durations = sub.add_parser("durations", help="refresh the durations file --shard balances from stored runs")
+    durations.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    durations.add_argument("--out", default=None, help="the file to refresh (default: chaos/cell_durations.json)")
     images = sub.add_parser("images", help="container images for the docker infra driver")
     images_sub = images.add_subparsers(dest="images_command", required=True)
     build = images_sub.add_parser("build", help="build taskchaos/redis:local from this host's redis-server")
@@ -250,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     if extra and args.command != "run":
         parser.error(f"unrecognised arguments: {' '.join(extra)}")
     _sigterm_as_interrupt()
+    from chaos.corpus import CorpusError
     from chaos.gating import GateInputError
     from chaos.infra.base import InfraError
     from chaos.judgement.expectations import ExpectationError
@@ -264,9 +332,9 @@ def main(argv: list[str] | None = None) -> int:
 
             return cmd_images_build(args)
         return {"cell": cmd_cell, "replay": cmd_replay, "explore": cmd_explore, "table": cmd_table, "gate": cmd_gate,
-                "report": cmd_report,
-                "expectations": cmd_expectations}[args.command](args)
-    except (InfraError, ProfileError, RunError, GateInputError, ExpectationError) as exc:
+                "report": cmd_report, "merge": _cmd("chaos.merge", "cmd_merge"), "durations": _cmd("chaos.shard", "cmd_durations"),
+                "expectations": cmd_expectations, "corpus": _cmd("chaos.corpus", "cmd_corpus")}[args.command](args)
+    except (InfraError, ProfileError, RunError, GateInputError, ExpectationError, CorpusError) as exc:
         print(f"taskchaos: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -5,7 +5,9 @@ summary.md in the run directory; a failing gate fails the session).
 Imports nothing heavy at load time: the harness is imported inside the hooks that need it.
 
 Options: ``--chaos-budget quick|standard|deep`` (default quick), ``--infra process|docker``,
-``--chaos-reports DIR`` (default ./reports).
+``--chaos-reports DIR`` (default ./reports), ``--chaos-corpus DIR`` (default ./corpus: the
+counterexamples every cell replays first, chaos/corpus.py), ``--chaos-shard K/N`` (run one of N
+deterministic slices of the selected chaos tests; ``taskchaos merge`` joins the N runs: chaos/shard.py).
 """
 
 from __future__ import annotations
@@ -41,9 +43,17 @@ def pytest_addoption(parser):
                          "derandomised). Default: a fresh one, printed at the start and the end of the run")
     group.addoption("--chaos-reports", default=os.environ.get("TASKCHAOS_REPORTS", "reports"),
                     help="directory for run reports (default: ./reports)")
+    group.addoption("--chaos-corpus", default=os.environ.get("TASKCHAOS_CORPUS"),
+                    help="corpus of counterexamples that every cell replays first (default: corpus/ at the "
+                         "repository root; chaos/corpus.py)")
     group.addoption("--chaos-run-id", default=None,
                     help="name of this run's directory under --chaos-reports (default: <time>-<pid>); "
                          "`taskchaos run` sets it to follow the run's progress")
+    group.addoption("--chaos-shard", default=os.environ.get("TASKCHAOS_SHARD"), metavar="K/N",
+                    help="run shard K of N: a deterministic slice of the selected chaos tests, balanced by measured "
+                         "duration; join the N runs with `taskchaos merge` (chaos/shard.py)")
+    group.addoption("--chaos-durations", default=None,
+                    help="seconds per chaos test that --chaos-shard balances (default: chaos/cell_durations.json)")
 
 
 def pytest_configure(config):
@@ -65,6 +75,10 @@ def pytest_configure(config):
     os.environ.setdefault("TASKCHAOS_RUN_ID", run_id)  # the docker driver labels containers with it
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(), "taskchaos-xdist")
+    from chaos.shard import ShardHooks  # --chaos-shard, and every chaos test's duration
+
+    config.pluginmanager.register(ShardHooks(config, config.stash[_STATE], _is_chaos, lambda: _run_dir(config)),
+                                  "taskchaos-shard")
 
 
 class _XdistHooks:
@@ -147,7 +161,7 @@ class ChaosFixture:
         r = v.result
         assert v.verdict == "holds", (
             f"{v.cell}: {v.short} (expected {expected}); outcomes of the {r.relevant} relevant tasks: {r.counts}; "
-            f"violating: {r.violating_keys}; scenario {search['examples_run']} of the search (seed {search['seed']}); "
+            f"violating: {r.violating_keys}; decisive scenario from the {search['decisive']['source']} (seed {search['seed']}); "
             f"replay: {v.evidence['replay']}")
         return cell
 
@@ -160,30 +174,18 @@ class ChaosFixture:
 
 
 def _search_cell(claim, fault, profile, infra, config, run_dir):
-    """Run one cell as a Hypothesis search over the variations of its claim's workload (budget: how
-    many scenarios, how long to shrink). Returns the decisive example's cell — the smallest violating
-    scenario, else the first (canonical) one — and what the search did."""
-    from chaos.cell import cell_slug, parse_fault
-    from chaos.explore import explore
-    from chaos.runner import RunError
-    from chaos.scenario.variations import CELL_EXAMPLES, CELL_SHRINK_CAP_S, cell_strategy
+    """Run one cell as every budget does (``chaos.explore.search_cell``): its corpus entries first, then
+    a Hypothesis search over the variations of its claim's workload (budget: how many scenarios, how
+    long to shrink). Returns the decisive example's cell — the smallest violating scenario among the
+    corpus replays and the search, else the canonical one — and what the search did."""
+    from chaos.explore import search_cell
 
     budget = config.getoption("--chaos-budget")
     seed = config.stash[_STATE]["seed"]
-    fault_name, phase = parse_fault(fault)
-    record_dir = run_dir / "cells" / cell_slug(claim, fault, profile, infra)
-    result = explore(claim, fault, profile.id, budget=budget, infra=infra, run_dir=run_dir, record_dir=record_dir,
-                     seed_value=seed, strategy=cell_strategy(claim, fault_name, phase, budget),
-                     max_examples=CELL_EXAMPLES[budget], shrink_cap_s=CELL_SHRINK_CAP_S[budget], strict=True,
-                     echo=lambda line: None)
-    if result.decisive is None:
-        raise RunError(result.error or f"{claim}/{fault}/{profile.id}: the search ran no scenario")
-    search = {"budget": budget, "seed": seed, "examples_run": len(result.examples), "found": result.found,
-              "shrink_s": result.shrink_s, "shrink_cap_s": result.shrink_cap_s, "shrink_cap_hit": result.cap_hit,
-              "first_failing": result.first_failing.to_json() if result.first_failing else None,
-              "minimal_scenario": str(result.minimal_path) if result.found else None,
-              "repeat": f"pytest tests/chaos --chaos-budget {budget} --chaos-seed {seed} --infra {infra}"}
-    return result.decisive, search
+    found = search_cell(claim, fault, profile.id, budget=budget, infra=infra, run_dir=run_dir, seed_value=seed,
+                        corpus_dir=config.getoption("--chaos-corpus"),
+                        repeat=f"pytest tests/chaos --chaos-budget {budget} --chaos-seed {seed} --infra {infra}")
+    return found.decisive, found.record
 
 
 def _expectations(config):
@@ -220,12 +222,13 @@ def pytest_collection_finish(session):
     tmp.write_text(json.dumps({"cells": len(chaos_items)}))
     tmp.replace(path)
     why = []
-    deselected = config.stash[_STATE].get("deselected", 0)
+    shard = config.stash[_STATE].get("shard")  # the selection before sharding is what counts here
+    deselected = config.stash[_STATE].get("deselected", 0) - (shard["deselected"] if shard else 0)
     if deselected:
         why.append(f"{deselected} chaos tests deselected")
     if any("::" in str(arg) for arg in config.args):
         why.append("test ids named on the command line")
-    collected = {Path(str(item.path)) for item in chaos_items}
+    collected = shard["paths"] if shard else {Path(str(item.path)) for item in chaos_items}
     for directory in sorted({path.parent for path in collected}):
         for path in sorted([*directory.glob("test_*.py"), *directory.glob("*_test.py")]):
             if path not in collected:
@@ -233,17 +236,24 @@ def pytest_collection_finish(session):
     selection = _run_dir(config) / "selection"
     selection.mkdir(exist_ok=True)
     name = getattr(config, "workerinput", {}).get("workerid", "main")
-    (selection / f"{name}.json").write_text(json.dumps({"subset": bool(why), "why": why, "chaos_tests": len(chaos_items)}))
+    record = {"subset": bool(why), "why": why, "chaos_tests": len(chaos_items)}
+    if shard:
+        from chaos.shard import shard_record
+
+        record = shard_record(record, shard)
+    (selection / f"{name}.json").write_text(json.dumps(record))
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Refuse a bad expectations file before anything runs."""
+    """Refuse a bad expectations file, or a corpus file of a cell that no longer exists, before anything runs."""
     if any(_is_chaos(item) for item in items):
+        from chaos.corpus import CorpusError, corpus_root, load_corpus
         from chaos.judgement.expectations import ExpectationError
 
         try:
+            load_corpus(corpus_root(config.getoption("--chaos-corpus")))
             _expectations(config)
-        except ExpectationError as exc:
+        except (ExpectationError, CorpusError) as exc:
             raise pytest.UsageError(str(exc)) from None
 
 
@@ -258,7 +268,8 @@ def _selection(run_dir: Path) -> dict:
     if not records:
         return {"subset": True, "why": ["no chaos tests collected"]}
     why = list(dict.fromkeys(w for r in records for w in r["why"]))
-    return {"subset": any(r["subset"] for r in records), "why": why}
+    shard = {"shard": records[0]["shard"]} if "shard" in records[0] else {}  # every process's is the same
+    return {"subset": any(r["subset"] for r in records), "why": why, **shard}
 
 
 def _collect(run_dir: Path) -> tuple[list[dict], list[dict]]:
@@ -305,6 +316,9 @@ def pytest_sessionfinish(session, exitstatus):
                           infra=config.getoption("--infra"), errors=errors,
                           argv=["pytest", *config.invocation_params.args], selection=_selection(run_dir),
                           seed=state["seed"])
+    from chaos.shard import read_durations
+
+    report["durations"] = read_durations(run_dir)  # seconds per chaos test: `taskchaos durations` reads them
     state["report"], state["report_path"] = report, write_report(report, run_dir)
     state["gate"] = gate_report(run_dir, report, _expectations(config))
     try:
@@ -332,6 +346,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr.write_line(outcome_summary(report["cells"]))
     for err in report["errors"]:
         tr.write_line(f"ERROR {err['cell']}: {err['error']}")
+    from chaos.corpus import corpus_root, run_lines
+
+    tr.section("taskchaos corpus")
+    for line in run_lines(report["cells"], corpus_root(config.getoption("--chaos-corpus")), _run_dir(config)):
+        tr.write_line(line, yellow="no longer reproduces" in line)
     tr.section("taskchaos verdict matrix (the seed's table)")
     tr.write_line(matrix_text(gated.matrix))
     tr.section("taskchaos gate")

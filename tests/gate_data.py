@@ -21,3 +21,24 @@ def verdict(claim: str, fault: str, profile: str, word: str, *, persistence: str
                           "replay": f"taskchaos replay {directory}/scenario.json --profile {profile}@{persistence} "
                                     f"--claim {claim} --fault {fault} --infra {infra}"})
     return v.to_json()
+
+
+# What tests/report_data/run (a real run) showed, as an expectations file; FLIPPED_REPORT_DATA expects
+# the opposite of two of its cells, so a gate on it fails with 2 changed.
+REPORT_DATA_EXPECTATIONS = """
+[persistence.kill-worker]
+bgtasks = "not-claimed"
+celery-acks-late = "holds"
+rq-default = "violated"
+
+[persistence.kill-broker]
+rq-default = { rdb = "violated" }
+
+[persistence.reset-peer-run]
+celery-default = "violated"
+
+[retry.none]
+rq-retry = "holds"
+"""
+FLIPPED_REPORT_DATA = (REPORT_DATA_EXPECTATIONS.replace('celery-acks-late = "holds"', 'celery-acks-late = "violated"')
+                       .replace('rq-default = "violated"', 'rq-default = "holds"', 1))

@@ -10,6 +10,12 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
+
+@pytest.fixture(autouse=True)
+def empty_corpus(tmp_path, monkeypatch):
+    """These tests are about the plugin, not about what the committed corpus holds (tests/test_corpus.py is)."""
+    monkeypatch.setenv("TASKCHAOS_CORPUS", str(tmp_path / "empty-corpus"))
+
 CHAOS_TEST = """
 def test_retry(chaos):
     chaos.check("retry", "none", "rq-retry")
@@ -43,6 +49,10 @@ def test_matching_expectation_passes_and_writes_the_report(pytester):
     assert report["selection"] == {"subset": False, "why": []}
     assert report["matrix"]["rows"][1]["cells"]["rq-retry"]["summary"] == "holds 1 of 1 fault"
     result.stdout.fnmatch_lines(["*taskchaos verdict matrix*", "retry * holds 1/1*", "gate: PASS — 1 cells observed, 1 as expected*"])
+    search = report["cells"][0]["search"]  # the quick budget: no corpus entry, the canonical workload decides
+    assert search["corpus"]["replayed"] == 0 and search["decisive"]["source"] == "canonical"
+    assert search["differs_from_canonical"]["same"] and not search["shrink_cap_hit"]
+    result.stdout.fnmatch_lines(["*taskchaos corpus*", "corpus *empty-corpus: no entry for the cells of this run"])
     assert (reports / "latest" / "summary.md").read_text().startswith("# taskchaos gate: PASS")
     (case,) = ET.parse(reports / "latest" / "junit.xml").getroot().iter("testcase")
     assert (case.get("classname"), case.get("name"), list(case)) == ("retry", "none/rq-retry@aof-everysec", [])
@@ -129,4 +139,5 @@ def test_malformed_or_misshapen_expectations_stop_before_anything_runs(pytester,
 
 def test_options_are_registered(pytester):
     result = pytester.runpytest_subprocess("--help")
-    result.stdout.fnmatch_lines(["*--chaos-budget*", "*--infra*", "*--chaos-expectations*", "*--chaos-reports*"])
+    result.stdout.fnmatch_lines(["*--chaos-budget*", "*--infra*", "*--chaos-expectations*", "*--chaos-reports*",
+                                 "*--chaos-corpus*"])

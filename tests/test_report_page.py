@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gate_data import verdict
+from gate_data import FLIPPED_REPORT_DATA, verdict
 
 from chaos.gating import load_report
 from chaos.cli import main
@@ -135,21 +135,7 @@ def test_progress_reads_the_run_directory(run_copy):
 
 # The decision first: the gate's verdict and the cells that fail it, above the matrix.
 
-FLIPPED = """
-[persistence.kill-worker]
-bgtasks = "not-claimed"
-celery-acks-late = "violated"
-rq-default = "holds"
-
-[persistence.kill-broker]
-rq-default = { rdb = "violated" }
-
-[persistence.reset-peer-run]
-celery-default = "violated"
-
-[retry.none]
-rq-retry = "holds"
-"""
+FLIPPED = FLIPPED_REPORT_DATA
 
 
 class Text(HTMLParser):
