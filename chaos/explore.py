@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hypothesis import given, reject, seed, settings
+from hypothesis import example, given, reject, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from chaos.backends import get_backend
@@ -276,7 +276,13 @@ def explore(claim: str, fault: str, profile_spec: str, *, budget: str = "quick",
     overrides = {} if max_examples is None else {"max_examples": max_examples}
     if not base.derandomize:
         overrides["database"] = DirectoryBasedExampleDatabase(str(database_dir)) if database_dir else None
-    test = settings(base, **overrides)(seed(seed_value)(given(strategy)(search_scenarios)))
+    test = given(strategy)(search_scenarios)
+    if canonical is not None:
+        # The canonical workload runs first in every budget, as an explicit example: Hypothesis plays
+        # explicit examples before it replays its database (which may hold another search's failure)
+        # and before it generates, so a cell's canonical verdict never depends on what ran before.
+        test = example(canonical)(test)
+    test = settings(base, **overrides)(seed(seed_value)(test))
     echo(f"explore {claim}/{fault}/{profile.id} [{infra}]: budget {budget}, seed {seed_value}, "
          f"shrink cap {result.shrink_cap_s:.0f} s; examples in {run_dir}")
     try:
@@ -385,7 +391,7 @@ def search_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra
     record = {
         "budget": budget, "seed": seed_value, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "examples_run": len(result.examples), "found": result.found, "failing_examples": result.failing_examples,
-        # the first example is the canonical workload, unless a previous search's example database replayed its own first
+        # the first example is the canonical workload (an explicit example: see explore)
         "canonical_verdict": first.get("verdict") if result.first_scenario == canonical else None,
         "shrink_s": result.shrink_s, "shrink_cap_s": result.shrink_cap_s, "shrink_cap_hit": result.cap_hit,
         "shrink_note": result.shrink_note(),
