@@ -75,6 +75,8 @@ def gate_report(run_dir: Path, report: dict, expectations: Expectations, *, juni
     summary_path = Path(summary) if summary else run_dir / "summary.md"
     for path in (junit_path, summary_path):
         path.parent.mkdir(parents=True, exist_ok=True)
-    junit_path.write_text(junit_xml(result))
+    times = {c["cell"]: float(c["duration_s"]) for c in report.get("cells") or []
+             if isinstance(c, dict) and "cell" in c and "duration_s" in c}
+    junit_path.write_text(junit_xml(result, times=times))
     summary_path.write_text(summary_markdown(result, matrix, run_dir=str(run_dir), run_id=report.get("run_id")))
     return GateRun(result, matrix, junit_path, summary_path)

@@ -130,6 +130,16 @@ def test_junit_has_one_testcase_per_cell(expectations):
     assert cases[("throughput", "none/rq-default@aof-everysec")].find("failure") is None
 
 
+def test_junit_testcases_carry_each_cells_real_time(expectations):
+    run = as_expected()
+    result = gate(run, expectations, subset=True)
+    times = {v["cell"]: 10.0 + i for i, v in enumerate(run)}
+    suite = ET.fromstring(junit_xml(result, times=times)).find("testsuite")
+    by_name = {f"{c.get('classname')}/{c.get('name')}": c.get("time") for c in suite.findall("testcase")}
+    assert all(by_name[cell] == f"{seconds:.3f}" for cell, seconds in times.items())
+    assert float(suite.get("time")) == sum(times.values())
+
+
 def test_summary_has_the_decision_the_changed_cells_and_the_matrix(expectations):
     run = as_expected()
     run[1] = verdict("persistence", "kill-worker", "celery-acks-late", "violated", violations=1)
