@@ -19,7 +19,7 @@ from pathlib import Path
 from chaos.infra.base import InfraDriver, InfraError, Server
 from chaos.infra.listeners import bind_failed, listener_pids
 from chaos.infra.ports import free_port
-from chaos.infra.readiness import AllOf, HttpHealth, LogLine, PubSubListener
+from chaos.infra.readiness import AllOf, HttpHealth, LogLine, PubSubListener, log_size, read_from
 from chaos.infra.redis_proxy import RedisProxy
 from chaos.backends import get_backend
 from chaos.profile import Profile
@@ -55,15 +55,6 @@ KNOWN_NEEDS: dict[str, str] = {
 # started from a short-lived pool were killed the moment it shut down (seen: the app gone right after
 # up() returned).
 _STARTER = ThreadPoolExecutor(max_workers=8, thread_name_prefix="taskchaos-start")
-
-
-def _read_from(path: Path, offset: int) -> str:
-    try:
-        with open(path, "rb") as log:
-            log.seek(offset)
-            return log.read().decode(errors="replace")
-    except OSError:
-        return ""
 
 
 def _first_line(exc: Exception) -> str:
@@ -323,12 +314,12 @@ class Deployment:
         """Start ``name``; a server whose port was taken before it bound it starts again on another."""
         for attempt in range(1, PORT_TRIES + 1):
             server = self.servers[name]
-            mark = server.log_path.stat().st_size if server.log_path.exists() else 0
+            mark = log_size(server.log_path)
             port = self.ports.get(name)
             try:
                 server.start()
             except InfraError as exc:
-                log = _read_from(server.log_path, mark)
+                log = read_from(server.log_path, mark)
                 if port is None or attempt == PORT_TRIES or not (bind_failed(log) or listener_pids(port)):
                     raise
                 self._retry_port(name, f"it did not start: {_first_line(exc)}")

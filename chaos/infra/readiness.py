@@ -91,6 +91,21 @@ class AllOf:
         return " and ".join(str(p) for p in self.probes)
 
 
+def log_size(path: Path) -> int:
+    """Where a log ends now: what a server writes from here on is its own (the log is appended to)."""
+    return path.stat().st_size if path.exists() else 0
+
+
+def read_from(path: Path, offset: int) -> str:
+    """What ``path`` gained after ``offset`` ('' while it does not exist)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            return f.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
 class LogLine:
     """A line matching ``pattern`` appears in the log after the offset it is armed at."""
 
@@ -100,15 +115,10 @@ class LogLine:
         self.offset = 0
 
     def arm(self) -> None:
-        self.offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        self.offset = log_size(self.log_path)
 
     def __call__(self) -> bool:
-        try:
-            with open(self.log_path, "rb") as f:
-                f.seek(self.offset)
-                return bool(self.pattern.search(f.read().decode(errors="replace")))
-        except FileNotFoundError:
-            return False
+        return bool(self.pattern.search(read_from(self.log_path, self.offset)))
 
     def __str__(self) -> str:
         return f"a log line matching {self.pattern.pattern!r}"
