@@ -2,25 +2,13 @@
 points, and flushes the AOF), then start it on the same port and data directory. Formerly
 ``restart-redis`` (chaos/renames.py)."""
 
-from chaos.nemesis.base import Fault
+from chaos.nemesis.broker_bounce import BrokerBounce
 
 
-class RestartBroker(Fault):
+class RestartBroker(BrokerBounce):
     name = "restart-broker"
     description = "stop the broker gracefully (SIGTERM) while a task runs and others wait, then start it"
-    role = "broker"
+    signal = "SIGTERM"
 
-    def strike(self, deployment, trigger) -> dict:
-        broker = deployment.broker
-        where = broker.describe()
-        pid = where["pid"]
+    def _take_down(self, broker) -> None:
         broker.stop()
-        return {"server": broker.name, "signal": "SIGTERM", "pid": pid, "persistence": deployment.profile.persistence,
-                "driver": where["driver"], "container": where.get("container")}
-
-    def heal(self, deployment) -> dict:
-        broker = deployment.broker
-        broker.start()
-        where = broker.describe()
-        return {"server": broker.name, "action": "start", "pid": where["pid"], "driver": where["driver"],
-                "container": where.get("container")}
