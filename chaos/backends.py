@@ -89,10 +89,6 @@ class Backend:
             raise BackendError(f"{self.folder / DESCRIPTION}: capabilities.monitor = {spec!r} cannot be loaded "
                                f"({exc}): name an importable module:Class") from exc
 
-    def describe(self) -> dict:
-        return {"name": self.name, "title": self.title, "executor": self.executor, "brokers": list(self.brokers),
-                "capabilities": dict(self.capabilities), "servers": sorted(self.servers)}
-
 
 def _load(folder: Path) -> Backend:
     path = folder / DESCRIPTION
