@@ -10,6 +10,9 @@ from functools import cache
 from pathlib import Path
 
 BROKERS_FILE = Path(__file__).with_name("brokers.toml")
+# The faults that hurt the broker's data, so their cells vary its durability mode (the "@mode" shown
+# with the fault); every other fault runs with the kind's default mode.
+DURABILITY_FAULTS = ("restart-broker", "kill-broker")
 
 
 class BrokerError(ValueError):

@@ -205,6 +205,8 @@ def cmd_gate(args) -> int:
 
 
 def cmd_expectations(args) -> int:
+    from chaos.brokers import DURABILITY_FAULTS
+
     report = _load_report(args.run_dir)
     tables: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
     for v in report["verdicts"]:
@@ -212,7 +214,7 @@ def cmd_expectations(args) -> int:
     for (claim, fault), by_profile in tables.items():
         print(f"[{claim}.{fault}]")
         for profile, by_mode in by_profile.items():
-            if fault in ("restart-broker", "kill-broker"):
+            if fault in DURABILITY_FAULTS:
                 inner = ", ".join(f'{m} = "{v}"' for m, v in by_mode.items())
                 print(f"{profile} = {{ {inner} }}")
             else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from chaos.brokers import DURABILITY_FAULTS
+
 
 def verdict_table(verdicts: list[dict]) -> str:
     if not verdicts:
@@ -12,7 +14,7 @@ def verdict_table(verdicts: list[dict]) -> str:
         if v["profile"] not in profiles:
             profiles.append(v["profile"])
         row = f"{v['claim']} / {v['fault']}"
-        if v["fault"] in ("restart-broker", "kill-broker"):
+        if v["fault"] in DURABILITY_FAULTS:
             row += f" [{v['persistence']}]"
         if v.get("infra", "process") != "process":
             row += f" ({v['infra']})"

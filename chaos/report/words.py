@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from chaos.brokers import DURABILITY_FAULTS
+
 GOOD = ("ok", "retried")
 WORST_FIRST = ("violated", "not-claimed", "inconclusive", "unsupported", "measured", "holds")
 
@@ -196,7 +198,7 @@ def fault_label(v: dict, *, prose: bool = False) -> str:
     sentence (``kill-broker with Redis persistence rdb (docker)``); the persistence mode is named where
     the fault hits Redis itself, as in the terminal table."""
     label = "no fault" if prose and v["fault"] == "none" else v["fault"]
-    if v["fault"] in ("restart-broker", "kill-broker"):
+    if v["fault"] in DURABILITY_FAULTS:
         label += f" with Redis persistence {v['persistence']}" if prose else f" [{v['persistence']}]"
     if v.get("infra", "process") != "process":
         label += f" ({v['infra']})"

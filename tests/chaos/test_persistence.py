@@ -5,6 +5,7 @@ What each cell is expected to show lives in expectations.toml, not here.
 
 import pytest
 
+from chaos.brokers import DURABILITY_FAULTS
 from chaos.profile import durability_cells, load_profiles
 
 PROFILES = list(load_profiles())
@@ -24,7 +25,7 @@ def test_persistence_under_executor_faults(chaos, fault, profile):
 @pytest.mark.chaos
 @pytest.mark.parametrize("infra", ["process", "docker"])
 @pytest.mark.parametrize("profile_id", durability_cells())
-@pytest.mark.parametrize("fault", ["restart-broker", "kill-broker"])
+@pytest.mark.parametrize("fault", DURABILITY_FAULTS)
 def test_persistence_under_broker_faults(chaos, fault, profile_id, infra):
     """Faults on the broker's data, for every durability mode of each profile's broker kind, under both
     infra drivers: the same cell must give the same verdict."""
