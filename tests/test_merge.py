@@ -151,15 +151,21 @@ def test_default_out_is_the_run_merged_under_reports(tmp_path, shards):
     assert (tmp_path / "latest").resolve() == out
 
 
-# Real cells: the same small matrix run whole, and as 2 shards merged.
+# Real cells: the same small matrix run whole, and as 2 shards merged. Cells whose task counts are
+# the same in every run (retry/none/bgtasks is not: whether the submission after a failing body is
+# reset depends on when it arrives, see expectations.toml), so that two runs compare whole.
 MATRIX = """
 import pytest
 
-@pytest.mark.parametrize("profile", ["rq-retry", "rq-default", "bgtasks"])
+@pytest.mark.parametrize("profile", ["rq-retry", "rq-default"])
 def test_retry(chaos, profile):
     chaos.check("retry", "none", profile)
+
+def test_timeout(chaos):
+    chaos.check("timeout", "none", "bgtasks")
 """
-MATRIX_EXPECTATIONS = '[retry.none]\nrq-retry = "holds"\nrq-default = "violated"\nbgtasks = "not-claimed"\n'
+MATRIX_EXPECTATIONS = ('[retry.none]\nrq-retry = "holds"\nrq-default = "violated"\n'
+                       '[timeout.none]\nbgtasks = "unsupported"\n')
 
 
 def test_a_matrix_run_as_two_shards_and_merged_equals_it_run_whole(pytester):
@@ -195,7 +201,7 @@ def test_a_matrix_run_as_two_shards_and_merged_equals_it_run_whole(pytester):
 
     assert matrix(merged) == matrix(whole) and merged["errors"] == whole["errors"] == []
     assert sorted(merged["durations"]) == sorted(whole["durations"]) == [
-        f"test_matrix.py::test_retry[{p}]" for p in ("bgtasks", "rq-default", "rq-retry")]
+        "test_matrix.py::test_retry[rq-default]", "test_matrix.py::test_retry[rq-retry]", "test_matrix.py::test_timeout"]
 
     def junit(run):
         return sorted((c.get("classname"), c.get("name"), [e.tag for e in c])
