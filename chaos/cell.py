@@ -59,6 +59,7 @@ class CellRun:
     check: CheckResult
     directory: Path
     duration_s: float
+    phases: dict[str, float]  # wall seconds: up, workload, drain, down, judgement (bench/ and cell.json)
 
     def outcomes(self) -> dict[str, str]:
         """Each task's outcome, by key: what a replay must show again."""
@@ -84,6 +85,7 @@ class CellRun:
 
     def to_json(self) -> dict:
         return {"cell": self.verdict.cell, "directory": str(self.directory), "duration_s": round(self.duration_s, 3),
+                "phases": {name: round(seconds, 3) for name, seconds in self.phases.items()},
                 "verdict": self.verdict.to_json(), "check": self.check.to_json()}
 
 
@@ -110,12 +112,21 @@ def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: s
     started = time.monotonic()
     driver = get_driver(infra)
     deployment = Deployment(profile, driver, directory, needs=CLAIMS[claim].needs if needs is None else needs)
+    phases: dict[str, float] = {}
+    mark = started
     try:
         deployment.up()
+        phases["up"] = time.monotonic() - mark
+        mark = time.monotonic()
         record = run_scenario(deployment, scenario, directory)
+        phases["drain"] = record.quiesce.drained_s
+        phases["workload"] = time.monotonic() - mark - phases["drain"]
     finally:
+        mark = time.monotonic()
         deployment.down()
         driver.close()
+        phases["down"] = time.monotonic() - mark
+    mark = time.monotonic()
     ledger = read_ledger(deployment.ledger_dir)
     result = check(list(scenario.tasks), record.history, ledger)
     claim_result = CLAIMS[claim].judge(Evidence(list(scenario.tasks), result, ledger, record.history), profile)
@@ -126,6 +137,7 @@ def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: s
                                 "deployment": record.deployment,
                                 "replay": f"taskchaos replay {directory / 'scenario.json'} --profile {profile.id} --claim {claim} "
                                           f"--fault {fault} --infra {infra}"})
-    cell = CellRun(verdict, result, directory, time.monotonic() - started)
+    phases["judgement"] = time.monotonic() - mark
+    cell = CellRun(verdict, result, directory, time.monotonic() - started, phases)
     (directory / "cell.json").write_text(json.dumps(cell.to_json(), indent=2, default=str))
     return cell
