@@ -30,7 +30,8 @@ def redis_and_dashboard(tmp_path):
     redis = driver.redis(name="redis", port=redis_port, persistence="none", workdir=tmp_path / "data",
                          log_path=tmp_path / "redis.log")
     auth = ("taskchaos", "test-secret")
-    launch = get_backend("rq").monitor().launch(python=sys.executable, port=port, redis_url=f"redis://127.0.0.1:{redis_port}",
+    launch = get_backend("rq").monitor().launch(python=sys.executable, port=port, broker_url=f"redis://127.0.0.1:{redis_port}",
+                                   redis_url=f"redis://127.0.0.1:{redis_port}",
                                    workdir=tmp_path, user=auth[0], password=auth[1])
     dashboard = driver.python(name="monitor", role="monitor", argv=launch.argv, env={**os.environ, **launch.env},
                               cwd=REPO_ROOT, log_path=tmp_path / "rq-dashboard.log",
@@ -72,25 +73,19 @@ def test_reading_rq_dashboard_leaves_an_abandoned_job_alone(redis_and_dashboard)
     assert FailedJobRegistry(QUEUE, connection=connection).get_job_ids(cleanup=False) == [job_id]
 
 
-def test_events_probe_needs_a_subscriber_on_the_celery_events_channel(tmp_path):
-    """Flower's readiness: its HTTP server answers before it listens to events; the probe waits for the latter."""
-    from chaos.infra.readiness import PubSubListener
-    from targets.celery.monitor import EVENTS_CHANNEL
+@pytest.mark.parametrize("profile", ["celery-default", "celery-rabbitmq"])
+def test_flower_is_ready_once_it_has_seen_an_event_through_the_broker(tmp_path, profile):
+    """Flower's readiness on each broker kind: the probe's task-sent event travels through the broker
+    (Redis pub/sub, RabbitMQ's celeryev exchange) to Flower's receiver; a reading leaves it out."""
+    from chaos.infra.deployment import Deployment
+    from chaos.profile import get_profile
+    from targets.celery.monitor import PROBE_ID, FlowerSawAnEvent
 
-    port = free_port()
-    redis = get_driver("process").redis(name="redis", port=port, persistence="none", workdir=tmp_path / "data",
-                                        log_path=tmp_path / "redis.log")
-    redis.start()
-    try:
-        probe = PubSubListener(port, EVENTS_CHANNEL)
-        assert not probe()
-        other = Redis(port=port).pubsub()
-        other.psubscribe("/0.celery.pidbox*")  # a worker's mailbox pattern does not count
-        assert not probe()
-        listener = Redis(port=port).pubsub()
-        listener.psubscribe("/0.celeryev/*")  # kombu's pattern for an event receiver bound with '#'
-        assert probe()
-        listener.close()
-        other.close()
-    finally:
-        redis.kill()
+    deployment = Deployment(get_profile(profile), get_driver("process"), tmp_path, needs={"monitor": True})
+    probe = FlowerSawAnEvent(deployment.broker_url, deployment.monitor_url, deployment.monitor_auth)
+    assert not probe()  # nothing serves yet
+    with deployment:
+        with httpx.Client(base_url=deployment.monitor_url, auth=deployment.monitor_auth, timeout=5) as http:
+            assert PROBE_ID in http.get("/api/tasks").json()  # what up() waited for
+            reading = get_backend("celery").monitor().read(http)
+    assert PROBE_ID not in reading.tasks and sum(reading.counts.values()) == 0

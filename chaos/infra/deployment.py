@@ -19,7 +19,7 @@ from pathlib import Path
 from chaos.infra.base import InfraDriver, InfraError, Server
 from chaos.infra.listeners import bind_failed, listener_pids
 from chaos.infra.ports import free_port
-from chaos.infra.readiness import AllOf, HttpHealth, LogLine, PubSubListener, log_size, read_from
+from chaos.infra.readiness import AllOf, HttpHealth, LogLine, log_size, read_from
 from chaos.infra.redis_proxy import RedisProxy
 from chaos.backends import get_backend
 from chaos.profile import Profile
@@ -184,14 +184,15 @@ class Deployment:
         raise InfraError(f"no server named {name!r} in this deployment ({', '.join(self._names)})")
 
     def _build_monitor(self) -> Server:
-        """The monitor server, reading Redis through the proxy like every other client."""
+        """The monitor server, a client of the broker (through the proxy) and of the Redis that keeps the state."""
         workdir = self.dir / "monitor"
         workdir.mkdir(parents=True, exist_ok=True)
-        launch = self.monitor.launch(python=sys.executable, port=self.ports["monitor"], redis_url=self.redis_url,
-                                     workdir=workdir, user=self.monitor_auth[0], password=self.monitor_auth[1])
+        launch = self.monitor.launch(python=sys.executable, port=self.ports["monitor"], broker_url=self.broker_url,
+                                     redis_url=self.redis_url, workdir=workdir, user=self.monitor_auth[0],
+                                     password=self.monitor_auth[1])
         ready = HttpHealth(f"{self.monitor_url}{launch.health_path}", auth=self.monitor_auth)
-        if launch.listens_on:
-            ready = AllOf(ready, PubSubListener(self.redis_port, launch.listens_on))
+        if launch.ready:
+            ready = AllOf(ready, launch.ready)
         return self.driver.python(name="monitor", role="monitor", argv=launch.argv,
                                   env={**self._env("monitor"), **launch.env}, cwd=REPO_ROOT,
                                   log_path=self.logs_dir / f"{self.monitor.name}.log", ready=ready)

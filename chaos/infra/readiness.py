@@ -49,30 +49,6 @@ class HttpHealth:
         return f"HTTP 200 from {self.url}"
 
 
-class PubSubListener:
-    """Someone listens on a Redis pub/sub channel: ``PUBLISH channel ""`` (an empty message, which
-    kombu's Redis transport drops without reading) reaches at least one subscriber. Sent to Redis
-    itself, not through the proxy: the probe is the harness's, not a client under test."""
-
-    def __init__(self, port: int, channel: str):
-        self.port = port
-        self.channel = channel
-
-    def __call__(self) -> bool:
-        channel = self.channel.encode()
-        command = b"*3\r\n$7\r\nPUBLISH\r\n$%d\r\n%s\r\n$0\r\n\r\n" % (len(channel), channel)
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
-                s.sendall(command)
-                reply = s.recv(64)
-        except OSError:
-            return False
-        return reply.startswith(b":") and int(reply[1:].split(b"\r\n")[0]) >= 1
-
-    def __str__(self) -> str:
-        return f"a subscriber to {self.channel!r} on Redis 127.0.0.1:{self.port}"
-
-
 class AllOf:
     """Every probe passes, checked in order (a later one only once the earlier ones pass)."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import httpx
 
@@ -42,7 +43,7 @@ class Launch:
     argv: list[str]
     env: dict[str, str]
     health_path: str  # GET answers 200 once the HTTP server is up (with basic auth)
-    listens_on: str | None = None  # a Redis pub/sub channel the monitor must subscribe to before it is ready
+    ready: Callable[[], bool] | None = None  # a probe of the monitor's own, passed after health_path answers
 
 
 class Monitor(abc.ABC):
@@ -51,8 +52,10 @@ class Monitor(abc.ABC):
     settings: dict = {}  # profile settings the watched servers need (merged into the profile by the deployment)
 
     @abc.abstractmethod
-    def launch(self, *, python: str, port: int, redis_url: str, workdir: Path, user: str, password: str) -> Launch:
-        """How to start the server on 127.0.0.1:``port``, reading Redis (through the proxy) at ``redis_url``."""
+    def launch(self, *, python: str, port: int, broker_url: str, redis_url: str, workdir: Path, user: str,
+               password: str) -> Launch:
+        """How to start the server on 127.0.0.1:``port``, watching the broker at ``broker_url`` and the
+        Redis that keeps the backend's state at ``redis_url`` (both as its other clients reach them)."""
 
     @abc.abstractmethod
     def read(self, http: httpx.Client) -> Reading:

@@ -42,7 +42,7 @@ class RQDashboard(Monitor):
     backend = "rq"
     settings: dict = {}
 
-    def launch(self, *, python, port, redis_url, workdir: Path, user, password) -> Launch:
+    def launch(self, *, python, port, broker_url, redis_url, workdir: Path, user, password) -> Launch:
         argv = [python, "-m", "rq_dashboard", "--bind", "127.0.0.1", "--port", str(port), "--redis-url",
                 f"{redis_url}/0", "--disable-delete"]
         return Launch(argv=argv, env={"RQ_DASHBOARD_USERNAME": user, "RQ_DASHBOARD_PASSWORD": password},
