@@ -25,6 +25,13 @@ class BrokerKind:
     title: str
     default: str  # the durability mode of the faults that do not vary it
     durability: dict[str, dict]  # mode -> {"server": [options], "client": {settings}}
+    url: str  # how clients address it, {port} the port they connect to
+    results: str = "self"  # where results and task state live: "self", or the kind run beside it
+    results_durability: str | None = None  # that kind's mode
+    server_settings: tuple[str, ...] = ()  # profile settings its server is started with
+
+    def url_for(self, port: int) -> str:
+        return self.url.format(port=port)
 
     @property
     def modes(self) -> tuple[str, ...]:
@@ -54,7 +61,7 @@ def broker_kinds(path: Path = BROKERS_FILE) -> dict[str, BrokerKind]:
         raise BrokerError(f"{path}: malformed TOML: {exc}") from exc
     kinds = {}
     for name, raw in data.items():
-        missing = [k for k in ("title", "default", "durability") if k not in raw]
+        missing = [k for k in ("title", "url", "default", "durability") if k not in raw]
         if missing:
             raise BrokerError(f"{path}: [{name}] lacks {', '.join(missing)}")
         if raw["default"] not in raw["durability"]:
@@ -63,7 +70,20 @@ def broker_kinds(path: Path = BROKERS_FILE) -> dict[str, BrokerKind]:
         for mode, spec in raw["durability"].items():
             if not isinstance(spec, dict) or set(spec) - {"server", "client"}:
                 raise BrokerError(f"{path}: [{name}.durability.{mode}] holds server (options) and client (settings) only")
-        kinds[name] = BrokerKind(name, raw["title"], raw["default"], dict(raw["durability"]))
+        unknown = sorted(set(raw) - {"title", "url", "results", "results_durability", "server_settings", "default",
+                                     "durability"})
+        if unknown:
+            raise BrokerError(f"{path}: [{name}] has unknown keys {', '.join(unknown)}")
+        kinds[name] = BrokerKind(name, raw["title"], raw["default"], dict(raw["durability"]), raw["url"],
+                                 raw.get("results", "self"), raw.get("results_durability"),
+                                 tuple(raw.get("server_settings", ())))
+    for kind in kinds.values():
+        if kind.results != "self" and (kind.results not in kinds or kinds[kind.results].results != "self"):
+            raise BrokerError(f"{path}: [{kind.name}] results = {kind.results!r}: name \"self\" or a kind that keeps "
+                              f"its own results ({', '.join(k for k, v in kinds.items() if v.results == 'self')})")
+        if kind.results != "self" and kind.results_durability not in kinds[kind.results].modes:
+            raise BrokerError(f"{path}: [{kind.name}] results_durability = {kind.results_durability!r} is none of "
+                              f"{kind.results}'s modes ({', '.join(kinds[kind.results].modes)})")
     return kinds
 
 

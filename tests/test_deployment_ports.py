@@ -71,7 +71,7 @@ def test_a_redis_squatter_that_answers_ping_is_not_taken_for_ours(tmp_path, monk
     if reason:
         pytest.skip(f"--infra {infra} is unavailable here: {reason}")
     squatter_port = free_port()
-    squatter = get_driver("process").redis(name="squatter", port=squatter_port, persistence="none",
+    squatter = get_driver("process").redis(name="squatter", port=squatter_port, durability="none",
                                            workdir=tmp_path / "squatter", log_path=tmp_path / "squatter.log")
     squatter.start()
     driver = get_driver(infra)
@@ -81,8 +81,8 @@ def test_a_redis_squatter_that_answers_ping_is_not_taken_for_ours(tmp_path, monk
         with dep:
             retry, = dep.port_retries
             assert retry["server"] == "redis" and retry["port"] == squatter_port
-            assert dep.redis_port != squatter_port and dep.servers["redis"].listens_on(dep.redis_port)
-            assert dep.toxiproxy.client.get_proxy(dep.toxiproxy.proxy).upstream == f"127.0.0.1:{dep.redis_port}"
+            assert dep.ports["redis"] != squatter_port and dep.servers["redis"].listens_on(dep.ports["redis"])
+            assert dep.toxiproxy.client.get_proxy(dep.toxiproxy.proxy).upstream == f"127.0.0.1:{dep.ports['redis']}"
             _runs_a_task(dep)
     finally:
         driver.close()

@@ -69,7 +69,7 @@ def driver(client):
 
 def make_redis(driver, tmp_path, persistence="aof-always", **kw):
     port = free_port()
-    server = driver.redis(name="redis", port=port, persistence=persistence, workdir=tmp_path / "data",
+    server = driver.redis(name="redis", port=port, durability=persistence, workdir=tmp_path / "data",
                           log_path=tmp_path / "logs" / "redis.log")
     for attr, value in kw.items():
         setattr(server, attr, value)
@@ -228,7 +228,7 @@ HARNESS = textwrap.dedent("""
     from chaos.infra.ports import free_port
     driver = DockerDriver(run_id="test-harness-" + str(os.getpid()))
     tmp = Path(sys.argv[2])
-    server = driver.redis(name="redis", port=free_port(), persistence="none", workdir=tmp / "data",
+    server = driver.redis(name="redis", port=free_port(), durability="none", workdir=tmp / "data",
                           log_path=tmp / "redis.log")
     server.start()
     print(server.container_id, flush=True)

@@ -39,7 +39,7 @@ def alive(pid: int) -> bool:
 @pytest.fixture
 def redis(tmp_path):
     port = free_port()
-    server = get_driver("process").redis(name="redis", port=port, persistence="aof-always", workdir=tmp_path / "data",
+    server = get_driver("process").redis(name="redis", port=port, durability="aof-always", workdir=tmp_path / "data",
                                          log_path=tmp_path / "redis.log")
     server.start()
     yield server, port

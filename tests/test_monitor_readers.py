@@ -27,7 +27,7 @@ QUEUE = "taskchaos"
 def redis_and_dashboard(tmp_path):
     driver = get_driver("process")
     redis_port, port = free_port(), free_port()
-    redis = driver.redis(name="redis", port=redis_port, persistence="none", workdir=tmp_path / "data",
+    redis = driver.redis(name="redis", port=redis_port, durability="none", workdir=tmp_path / "data",
                          log_path=tmp_path / "redis.log")
     auth = ("taskchaos", "test-secret")
     launch = get_backend("rq").monitor().launch(python=sys.executable, port=port, broker_url=f"redis://127.0.0.1:{redis_port}",

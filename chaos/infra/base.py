@@ -74,13 +74,26 @@ class Server(abc.ABC):
 class InfraDriver(abc.ABC):
     name: str
 
-    @abc.abstractmethod
-    def redis(self, *, name: str, port: int, persistence: str, workdir: Path, log_path: Path,
-              role: str = "broker") -> Server: ...
+    def broker_server(self, kind, *, name: str, port: int, durability: str, workdir: Path, log_path: Path,
+                      role: str, settings: dict) -> Server:
+        """A server of broker kind ``kind`` (a ``chaos.brokers.BrokerKind``) on 127.0.0.1:``port`` in
+        durability mode ``durability``: this driver's method named after the kind, given the profile
+        settings the kind's server takes (``server_settings``)."""
+        make = getattr(self, kind.name.replace("-", "_"), None)
+        if make is None:
+            raise InfraError(f"the {self.name} infra driver cannot run {kind.title} (it has no method "
+                             f"{kind.name!r}): use another --infra")
+        missing = [s for s in kind.server_settings if s not in settings]
+        if missing:
+            raise InfraError(f"{kind.title} needs the profile settings {', '.join(missing)} (chaos/brokers.toml "
+                             f"server_settings): add them to the profile")
+        return make(name=name, port=port, durability=durability, workdir=workdir, log_path=log_path, role=role,
+                    **{s: settings[s] for s in kind.server_settings})
 
-    def rabbitmq(self, *, name: str, port: int, workdir: Path, log_path: Path, consumer_timeout_ms: int) -> Server:
-        """A RabbitMQ node on 127.0.0.1:``port`` (AMQP), everything it keeps in ``workdir``."""
-        raise InfraError(f"the {self.name} infra driver cannot run RabbitMQ yet: use --infra process")
+    @abc.abstractmethod
+    def redis(self, *, name: str, port: int, durability: str, workdir: Path, log_path: Path,
+              role: str = "broker") -> Server:
+        """A Redis server on 127.0.0.1:``port`` with the options of ``durability`` (chaos/brokers.toml)."""
 
     @abc.abstractmethod
     def python(self, *, name: str, role: str, argv: list[str], env: dict, cwd: Path, log_path: Path,

@@ -1,7 +1,8 @@
-"""A deployment: the servers one profile needs (Redis, the workers, the target app), started by an
+"""A deployment: the servers one profile needs (the broker, the results store, the workers, the target app), started by an
 infra driver in a run directory, and what the nemesis needs to hurt them.
 
-Layout of ``directory``: ``ledger/`` (task bodies' records), ``logs/<server>.log``, ``redis/`` (data).
+Layout of ``directory``: ``ledger/`` (task bodies' records), ``logs/<server>.log``, ``<kind>/`` (the broker's
+data, e.g. ``redis/``, and the results store's).
 The executors are the servers whose processes run task bodies: the workers ("worker", "worker-2", …),
 or the app itself for BackgroundTasks. A fault that hits "the executor" picks the one running its
 trigger task (:meth:`Deployment.executor_for`, by the pid the body wrote to the ledger).
@@ -20,8 +21,9 @@ from chaos.infra.base import InfraDriver, InfraError, Server
 from chaos.infra.listeners import bind_failed, listener_pids
 from chaos.infra.ports import free_port
 from chaos.infra.readiness import AllOf, HttpHealth, LogLine, log_size, read_from
-from chaos.infra.redis_proxy import RedisProxy
+from chaos.infra.broker_proxy import BrokerProxy
 from chaos.backends import get_backend
+from chaos.brokers import broker_kind
 from chaos.profile import Profile
 
 WORKER_NAME = "worker"
@@ -94,23 +96,24 @@ class Deployment:
         # (PORT_TRIES in all) and records each try in port_retries (see chaos/infra/listeners.py).
         self.ports: dict[str, int] = {}
         self.port_retries: list[dict] = []
-        self.redis_url: str | None = None  # what every Redis client uses (the proxy, when Redis is the broker)
+        # The broker runs behind the proxy; where the backend keeps results and task state is the broker
+        # itself or a server of another kind beside it, reached directly (chaos/brokers.toml: results).
+        self.redis_url: str | None = None  # the results store's address (TASKCHAOS_REDIS_URL): a Redis
         self.broker_url: str | None = None  # the broker's address for its clients: always the proxy
-        self.toxiproxy: RedisProxy | None = None
-        if profile.broker == "redis":
-            self.ports["redis"] = free_port()  # Redis itself; clients use the proxy (redis_url)
-            self.toxiproxy = RedisProxy(listen_port=free_port(), upstream_port=self.ports["redis"],
-                                        log_path=self.logs_dir / "toxiproxy.log")
-            self.redis_url = self.broker_url = self._proxy_url()
-        elif profile.broker == "rabbitmq":
-            # RabbitMQ keeps the queue, behind the proxy; Redis beside it keeps the results (the status
-            # API), reached directly: broker faults hurt the broker, not the result store.
-            self.ports["rabbitmq"] = free_port()
-            self.toxiproxy = RedisProxy(listen_port=free_port(), upstream_port=self.ports["rabbitmq"],
-                                        log_path=self.logs_dir / "toxiproxy.log")
+        self.toxiproxy: BrokerProxy | None = None
+        self.kind = broker_kind(profile.broker) if profile.broker else None
+        self.results_kind = None
+        if self.kind:
+            self.ports[self.kind.name] = free_port()
+            self.toxiproxy = BrokerProxy(listen_port=free_port(), upstream_port=self.ports[self.kind.name],
+                                         log_path=self.logs_dir / "toxiproxy.log")
             self.broker_url = self._proxy_url()
-            self.ports["redis"] = free_port()
-            self.redis_url = f"redis://127.0.0.1:{self.ports['redis']}"
+            if self.kind.results == "self":
+                self.redis_url = self.broker_url
+            else:
+                self.results_kind = broker_kind(self.kind.results)
+                self.ports[self.results_kind.name] = free_port()
+                self.redis_url = self.results_kind.url_for(self.ports[self.results_kind.name])
         workers = _positive_int(self.needs, "workers")
         self.worker_names = [WORKER_NAME] + [f"{WORKER_NAME}-{i}" for i in range(2, workers + 1)]
         if self.backend.executor_is_app:
@@ -126,16 +129,12 @@ class Deployment:
             self.ports["monitor"] = free_port()
             # fresh credentials per deployment, through the monitor's environment: in no argv, log or report
             self.monitor_auth = ("taskchaos", secrets.token_urlsafe(16))
-        self._names = ([name for name in ("rabbitmq", "redis") if name in self.ports] + self.worker_names
+        self._names = ([k.name for k in (self.kind, self.results_kind) if k] + self.worker_names
                        + (["beat"] if self.needs.get("beat") and self.backend.has_periodic_scheduler else [])
                        + ["app"] + (["monitor"] if self.monitor else []))
         self.servers = {name: self._build(name) for name in self._names}
 
     # -- ports chosen at run time ----------------------------------------------------------------
-    @property
-    def redis_port(self) -> int | None:
-        return self.ports.get("redis")
-
     @property
     def app_port(self) -> int:
         return self.ports["app"]
@@ -149,24 +148,20 @@ class Deployment:
         return f"http://127.0.0.1:{self.ports['monitor']}" if "monitor" in self.ports else None
 
     def _proxy_url(self) -> str:
-        port = self.toxiproxy.listen_port
-        if self.profile.broker == "rabbitmq":
-            return f"amqp://guest:guest@127.0.0.1:{port}//"  # guest: RabbitMQ's default user, loopback only
-        return f"redis://127.0.0.1:{port}"
+        return self.kind.url_for(self.toxiproxy.listen_port)
 
     def _build(self, name: str) -> Server:
         """The server ``name``, on the ports chosen now."""
         profile, driver = self.profile, self.driver
-        if name == "redis":
-            results_only = profile.broker != "redis"  # beside another broker: the result store, kept on disk
-            return driver.redis(name="redis", port=self.ports["redis"],
-                                persistence="aof-always" if results_only else profile.persistence,
-                                workdir=self.dir / "redis", log_path=self.logs_dir / "redis.log",
-                                role="results" if results_only else "broker")
-        if name == "rabbitmq":
-            return driver.rabbitmq(name="rabbitmq", port=self.ports["rabbitmq"], workdir=self.dir / "rabbitmq",
-                                   log_path=self.logs_dir / "rabbitmq.log",
-                                   consumer_timeout_ms=int(profile.settings["consumer_timeout_ms"]))
+        if self.kind and name == self.kind.name:
+            return driver.broker_server(self.kind, name=name, port=self.ports[name], durability=profile.persistence,
+                                        workdir=self.dir / name, log_path=self.logs_dir / f"{name}.log",
+                                        role="broker", settings=profile.settings)
+        if self.results_kind and name == self.results_kind.name:
+            return driver.broker_server(self.results_kind, name=name, port=self.ports[name],
+                                        durability=self.kind.results_durability, workdir=self.dir / name,
+                                        log_path=self.logs_dir / f"{name}.log", role="results",
+                                        settings=profile.settings)
         if name in self.worker_names or name == "beat":
             template = self.backend.servers["worker" if name in self.worker_names else "beat"]
             argv, pattern = template.render(python=sys.executable, name=name, run_dir=self.dir, settings=profile.settings)
@@ -231,7 +226,7 @@ class Deployment:
     # -- what the nemesis hurts ----------------------------------------------------------------
     @property
     def broker(self) -> Server:
-        """The server in the broker role (named by its kind, e.g. "redis")."""
+        """The server in the broker role (named by its kind, e.g. "redis", "rabbitmq")."""
         names = [name for name, server in self.servers.items() if server.role == "broker"]
         if not names:
             raise InfraError(f"profile {self.profile.id} runs no broker (backend {self.profile.backend} uses none)")
@@ -287,7 +282,7 @@ class Deployment:
         if name == "toxiproxy":  # before any other server started: they are built again with the new address
             self.toxiproxy.listen_port = new
             self.broker_url = self._proxy_url()
-            if self.profile.broker == "redis":
+            if self.kind.results == "self":
                 self.redis_url = self.broker_url
             self.servers = {n: self._build(n) for n in self._names}
             return
@@ -296,7 +291,7 @@ class Deployment:
         if self.servers[name].role == "broker":  # every client goes through the proxy: only its upstream changes
             self.toxiproxy.retarget(new)
         elif self.servers[name].role == "results":  # reached directly: the servers not started yet learn it
-            self.redis_url = f"redis://127.0.0.1:{new}"
+            self.redis_url = self.results_kind.url_for(new)
             for other in self._names:
                 if self.servers[other].role not in ("broker", "results"):
                     self.servers[other] = self._build(other)

@@ -375,10 +375,10 @@ class DockerDriver(InfraDriver):
         self.swept = sweep(self.client, say=say)
         _LIVE.add(self)
 
-    def redis(self, *, name: str, port: int, persistence: str, workdir: Path, log_path: Path,
+    def redis(self, *, name: str, port: int, durability: str, workdir: Path, log_path: Path,
               role: str = "broker") -> Server:
         Path(workdir).mkdir(parents=True, exist_ok=True)
-        server = DockerRedisServer(self, name=name, port=port, persistence=persistence, workdir=workdir,
+        server = DockerRedisServer(self, name=name, port=port, persistence=durability, workdir=workdir,
                                    log_path=log_path, role=role)
         self.servers.append(server)
         return server

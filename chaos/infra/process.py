@@ -209,16 +209,18 @@ def find_redis_server() -> str:
 class ProcessDriver(InfraDriver):
     name = "process"
 
-    def redis(self, *, name: str, port: int, persistence: str, workdir: Path, log_path: Path,
+    def redis(self, *, name: str, port: int, durability: str, workdir: Path, log_path: Path,
               role: str = "broker") -> Server:
         workdir.mkdir(parents=True, exist_ok=True)
-        return ProcessServer(name=name, role=role, argv=redis_argv(find_redis_server(), port, persistence, workdir),
+        return ProcessServer(name=name, role=role, argv=redis_argv(find_redis_server(), port, durability, workdir),
                              env=None, cwd=workdir, log_path=log_path, ready=RedisPing(port))
 
-    def rabbitmq(self, *, name: str, port: int, workdir: Path, log_path: Path, consumer_timeout_ms: int) -> Server:
+    def rabbitmq(self, *, name: str, port: int, durability: str, workdir: Path, log_path: Path, role: str = "broker",
+                 consumer_timeout_ms: int) -> Server:
+        """A RabbitMQ node; ``durability`` is the clients' to declare (chaos/brokers.toml), not the node's."""
         from chaos.infra.rabbitmq import rabbitmq_server  # the module imports this one
 
-        return rabbitmq_server(name=name, port=port, workdir=workdir, log_path=log_path,
+        return rabbitmq_server(name=name, port=port, workdir=workdir, log_path=log_path, role=role,
                                consumer_timeout_ms=consumer_timeout_ms)
 
     def python(self, *, name: str, role: str, argv: list[str], env: dict, cwd: Path, log_path: Path, ready) -> Server:

@@ -1,5 +1,6 @@
-"""The Toxiproxy proxy in front of Redis: every Redis client of a deployment (target app, workers,
-result backend) connects to it, never to Redis directly, so network faults can hurt all of them.
+"""The Toxiproxy proxy in front of the broker: every client of the broker (target app, workers,
+monitor) connects to it, never to the broker directly, so network faults hurt all of them. Toxiproxy
+proxies any TCP, so the broker's kind (Redis, RabbitMQ's AMQP) does not matter here.
 
 The Toxiproxy server is a real one when ``TOXIPROXY_URL`` is set or ``toxiproxy-server`` is on PATH,
 the embedded one otherwise (``chaos.toxiproxy.select``); the report names the flavour. A proxy is
@@ -19,12 +20,12 @@ from chaos.toxiproxy.select import ToxiproxyHandle, ToxiproxyUnavailable, select
 _COUNTER = itertools.count(1)
 
 
-class RedisProxy:
+class BrokerProxy:
     def __init__(self, *, listen_port: int, upstream_port: int, log_path: Path):
         self.listen_port = listen_port
         self.upstream_port = upstream_port
         self.log_path = log_path
-        self.proxy = f"taskchaos-redis-{os.getpid()}-{next(_COUNTER)}"
+        self.proxy = f"taskchaos-broker-{os.getpid()}-{next(_COUNTER)}"
         self.handle: ToxiproxyHandle | None = None
         self.client: ToxiproxyClient | None = None
 
@@ -44,11 +45,11 @@ class RedisProxy:
         except ToxiproxyApiError as exc:
             flavour, url = self.handle.flavour, self.handle.url  # before stop() lets go of the handle
             self.stop()
-            raise InfraError(f"Toxiproxy ({flavour}, {url}) refused the Redis proxy on "
+            raise InfraError(f"Toxiproxy ({flavour}, {url}) refused the broker's proxy on "
                              f"127.0.0.1:{self.listen_port}: {exc}; see {self.log_path}") from exc
 
     def retarget(self, upstream_port: int) -> None:
-        """Point the proxy at Redis on another port (Redis had to start again on a new one)."""
+        """Point the proxy at the broker on another port (it had to start again on a new one)."""
         self.upstream_port = upstream_port
         if self.client is not None:
             self.client.update_proxy(self.proxy, upstream=f"127.0.0.1:{upstream_port}")
