@@ -1,8 +1,10 @@
-"""The docker infra driver: Redis in a container, hurt through the Docker Engine API.
+"""The docker infra driver: the brokers (Redis, RabbitMQ) in containers, hurt through the Docker Engine API.
 
-Only Redis runs in a container for now: ``python(...)`` (the target app and the workers) delegates to
-the process driver, so ``Deployment(profile, DockerDriver(), directory)`` runs a whole profile with
-Redis in Docker and our own Python processes beside it. The container runs ``redis-server`` with the
+Only the broker kinds run in containers for now: ``python(...)`` (the target app and the workers)
+delegates to the process driver, so ``Deployment(profile, DockerDriver(), directory)`` runs a whole
+profile with its broker in Docker and our own Python processes beside it. A RabbitMQ node runs with
+the files and environment of the process driver's (:func:`chaos.infra.rabbitmq.node_files`), from
+:mod:`chaos.infra.rabbitmq_image`. The container runs ``redis-server`` with the
 very options of :func:`chaos.infra.process.redis_argv` (``--dir /data``), with host networking on the
 127.0.0.1 port chosen at run time, and ``workdir`` bind-mounted at ``/data`` — so every persistence
 mode keeps or loses data exactly as a real server does. Faults map to the Engine API: ``stop`` is
@@ -165,24 +167,26 @@ def merge_log(events: list[tuple[datetime, str]], container_log: str) -> str:
 
 # -- the server -----------------------------------------------------------------------------------------
 
-class DockerRedisServer(Server):
-    """Redis in one container, created on the first start and started again after stop or kill."""
+class DockerServer(Server):
+    """One server alone in one container (``program``: what it runs, for messages), created on the first
+    start and started again after stop or kill: ``argv`` from ``image`` (a function of the Docker client),
+    ``workdir`` bind-mounted at ``mount_at``, with host networking and the harness's user."""
 
-    def __init__(self, driver: "DockerDriver", *, name: str, port: int, persistence: str, workdir: Path,
-                 log_path: Path, ready_deadline_s: float = READY_DEADLINE_S,
-                 stop_deadline_s: float = STOP_DEADLINE_S, role: str = "broker"):
+    def __init__(self, driver: "DockerDriver", *, name: str, port: int, workdir: Path, log_path: Path, role: str,
+                 program: str, image, argv: list[str], ready, mount_at: str, environment: dict | None = None,
+                 ready_deadline_s: float = READY_DEADLINE_S, stop_deadline_s: float = STOP_DEADLINE_S):
         self.driver = driver
-        self.name, self.role = name, role
-        self.port, self.persistence = port, persistence
+        self.name, self.role, self.program = name, role, program
+        self.port = port
         self.workdir = Path(workdir).resolve()
         self.log_path = Path(log_path)
-        self.argv = redis_argv("redis-server", port, persistence, Path("/data"))
-        self.ready = RedisPing(port)
+        self.argv, self.ready, self._image, self.mount_at = argv, ready, image, mount_at
+        self.environment = dict(environment or {})
         self.ready_deadline_s, self.stop_deadline_s = ready_deadline_s, stop_deadline_s
         self.container_name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"taskchaos-{driver.run_id}-{name}-{port}")
         self.container_id: str | None = None
         self.image: str | None = None
-        self.pids: list[int] = []  # every host pid the container's redis-server has had, for the report
+        self.pids: list[int] = []  # every host pid the container's server has had, for the report
         self._events: list[tuple[datetime, str]] = []
         self._archived_log = ""  # logs of a container removed before this one
 
@@ -205,7 +209,7 @@ class DockerRedisServer(Server):
         return (container.attrs.get("State") or {}) if container else {}
 
     def _create(self):
-        self.image = redis_image(self._client)
+        self.image = self._image(self._client)
         self.workdir.mkdir(parents=True, exist_ok=True)
         labels = {RUN_LABEL: self.driver.run_id, DRIVER_LABEL: self.driver.instance_id, ROLE_LABEL: self.role,
                   **owner_labels()}
@@ -213,8 +217,8 @@ class DockerRedisServer(Server):
             container = self._client.containers.create(
                 self.image, entrypoint=[self.argv[0]], command=self.argv[1:], name=self.container_name,
                 labels=labels, network_mode="host", user=f"{os.getuid()}:{os.getgid()}",
-                volumes={str(self.workdir): {"bind": "/data", "mode": "rw"}}, working_dir="/data",
-                environment={"PATH": IMAGE_PATH}, stop_signal="SIGTERM", detach=True)
+                volumes={str(self.workdir): {"bind": self.mount_at, "mode": "rw"}}, working_dir=self.mount_at,
+                environment=self.environment, stop_signal="SIGTERM", detach=True)
         except docker.errors.APIError as exc:
             raise InfraError(f"cannot create container {self.container_name} from {self.image}: "
                              f"{exc.explanation or exc}") from None
@@ -308,15 +312,18 @@ class DockerRedisServer(Server):
             self._event(f"resumed {self.name} (docker unpause)")
 
     def owns(self, pid: int) -> bool:
-        return False  # the container runs redis-server alone: no task body runs in it
+        return False  # the container runs its server alone: no task body runs in it
 
     def listens_on(self, port: int) -> bool:
-        pid = self._state().get("Pid")  # the container's redis-server, as the host sees it (host networking)
-        return bool(pid) and pid in listener_pids(port)
+        """The container's own processes hold the listener (host networking: the host sees their pids)."""
+        main = self._state().get("Pid")
+        if not main:
+            return False
+        return bool(listener_pids(port) & _process_tree(main))
 
     def kill_descendant(self, pid: int) -> None:
-        raise InfraError(f"{self.name} ({self._where()}) runs redis-server alone: killing a child process is "
-                         f"not applicable to Redis (pid {pid}); use kill")
+        raise InfraError(f"{self.name} ({self._where()}) runs {self.program} alone: killing a child process is "
+                         f"not applicable to it (pid {pid}); use kill")
 
     def remove(self) -> None:
         """Remove the container (its log is copied first); the data in ``workdir`` stays."""
@@ -337,7 +344,7 @@ class DockerRedisServer(Server):
     # -- state ----------------------------------------------------------------------------------------
     @property
     def pid(self) -> int | None:
-        """The host pid of redis-server: the running one, else the last it had (as the process driver)."""
+        """The host pid of the container's server: the running one, else the last it had (as the process driver)."""
         return self._state().get("Pid") or (self.pids[-1] if self.pids else None)
 
     def is_alive(self) -> bool:
@@ -359,10 +366,42 @@ class DockerRedisServer(Server):
                 "log": str(self.log_path)}
 
 
+class DockerRedisServer(DockerServer):
+    """Redis in a container: the options of :func:`chaos.infra.process.redis_argv`, data at /data."""
+
+    def __init__(self, driver: "DockerDriver", *, name: str, port: int, persistence: str, workdir: Path,
+                 log_path: Path, role: str = "broker", **deadlines):
+        self.persistence = persistence
+        super().__init__(driver, name=name, port=port, workdir=workdir, log_path=log_path, role=role,
+                         program="redis-server", image=redis_image, ready=RedisPing(port), mount_at="/data",
+                         environment={"PATH": IMAGE_PATH},
+                         argv=redis_argv("redis-server", port, persistence, Path("/data")), **deadlines)
+
+
+def _process_tree(root: int) -> set[int]:
+    """``root`` and every process below it, from /proc (a container's processes, as the host sees them)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    tree, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid not in tree:
+            tree.add(pid)
+            todo += children.get(pid, [])
+    return tree
+
+
 # -- the driver -----------------------------------------------------------------------------------------
 
 class DockerDriver(InfraDriver):
-    """Redis in containers; the target app and the workers as local processes (the process driver)."""
+    """The brokers in containers; the target app and the workers as local processes (the process driver)."""
 
     name = "docker"
 
@@ -370,7 +409,7 @@ class DockerDriver(InfraDriver):
         self.client = client or connect()
         self.instance_id = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.run_id = run_id or os.environ.get("TASKCHAOS_RUN_ID") or f"{time.strftime('%Y%m%d-%H%M%S')}-{self.instance_id}"
-        self.servers: list[DockerRedisServer] = []
+        self.servers: list[DockerServer] = []
         self._process = ProcessDriver()
         self.swept = sweep(self.client, say=say)
         _LIVE.add(self)
@@ -380,6 +419,25 @@ class DockerDriver(InfraDriver):
         Path(workdir).mkdir(parents=True, exist_ok=True)
         server = DockerRedisServer(self, name=name, port=port, persistence=durability, workdir=workdir,
                                    log_path=log_path, role=role)
+        self.servers.append(server)
+        return server
+
+    def rabbitmq(self, *, name: str, port: int, durability: str, workdir: Path, log_path: Path, role: str = "broker",
+                 consumer_timeout_ms: int) -> Server:
+        """A RabbitMQ node in a container, from the files and environment the process driver gives one
+        (chaos.infra.rabbitmq.node_files), its working directory mounted at the same path; the node
+        starts its own epmd inside the container (a kill of the container takes it too)."""
+        from chaos.infra.rabbitmq import READY_DEADLINE_S as RABBITMQ_READY_S, STOP_DEADLINE_S as RABBITMQ_STOP_S
+        from chaos.infra.rabbitmq import AmqpOpen, node_files
+        from chaos.infra.rabbitmq_image import rabbitmq_image
+
+        node = node_files(port=port, workdir=workdir, consumer_timeout_ms=consumer_timeout_ms)
+        env = {k: v for k, v in node.env.items() if k != "PATH"}  # the image's PATH finds rabbitmq-server
+        server = DockerServer(self, name=name, port=port, workdir=node.workdir, log_path=log_path, role=role,
+                              program="rabbitmq-server", image=rabbitmq_image, argv=["rabbitmq-server"],
+                              ready=AmqpOpen(port), mount_at=str(node.workdir), environment=env,
+                              ready_deadline_s=RABBITMQ_READY_S, stop_deadline_s=RABBITMQ_STOP_S)
+        server.node = node
         self.servers.append(server)
         return server
 

@@ -41,6 +41,7 @@ import shutil
 import signal
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from chaos.infra.base import InfraError
@@ -248,13 +249,23 @@ class RabbitMQServer(ProcessServer):
                 "ports": {"amqp": self.amqp_port, "dist": self.dist_port, "epmd": self.epmd_port}}
 
 
-def rabbitmq_server(*, name: str, port: int, workdir: Path, log_path: Path, role: str = "broker",
-                    consumer_timeout_ms: int = CONSUMER_TIMEOUT_MS, dist_port: int | None = None,
-                    epmd_port: int | None = None) -> RabbitMQServer:
-    """A RabbitMQ node listening for AMQP on 127.0.0.1:``port``, everything it keeps in ``workdir``
-    (written now; kept across restarts, so a node started again recovers its durable queues). The
-    distribution and epmd ports are chosen now unless given, and stay the node's for its lifetime."""
-    script, epmd = find_rabbitmq_server(), find_epmd()
+@dataclass
+class NodeFiles:
+    """A node's working directory, written, and the environment that starts it there."""
+
+    workdir: Path
+    env: dict[str, str]
+    nodename: str
+    amqp_port: int
+    dist_port: int
+    epmd_port: int
+
+
+def node_files(*, port: int, workdir: Path, consumer_timeout_ms: int = CONSUMER_TIMEOUT_MS,
+               dist_port: int | None = None, epmd_port: int | None = None) -> NodeFiles:
+    """Write a node's files in ``workdir`` (kept across restarts, so a node started again recovers its
+    durable queues) and say how to start it: AMQP on 127.0.0.1:``port``; the distribution and epmd
+    ports chosen now unless given, the node's for its lifetime. Shared by both infra drivers."""
     dist_port = dist_port or free_port()
     epmd_port = epmd_port or free_port()
     workdir = Path(workdir).resolve()
@@ -274,7 +285,6 @@ def rabbitmq_server(*, name: str, port: int, workdir: Path, log_path: Path, role
     env = {key: value for key, value in os.environ.items() if key in INHERITED_ENV}
     env.update({
         "HOME": str(home),
-        "TASKCHAOS_EPMD_DEADLINE_S": str(EPMD_DEADLINE_S),
         "ERL_EPMD_PORT": str(epmd_port),
         "ERL_EPMD_ADDRESS": "127.0.0.1",
         "RABBITMQ_NODENAME": nodename,
@@ -297,12 +307,23 @@ def rabbitmq_server(*, name: str, port: int, workdir: Path, log_path: Path, role
             "-kernel", "inet_dist_listen_max", str(dist_port),
         ]),
     })
-    (workdir / "launch.py").write_text(_LAUNCHER.lstrip())
-    argv = [sys.executable, "-I", "-S", str(workdir / "launch.py"), str(epmd_port), epmd, script]
-    return RabbitMQServer(name=name, role=role, argv=argv, env=env, cwd=workdir, log_path=log_path,
+    return NodeFiles(workdir, env, nodename, port, dist_port, epmd_port)
+
+
+def rabbitmq_server(*, name: str, port: int, workdir: Path, log_path: Path, role: str = "broker",
+                    consumer_timeout_ms: int = CONSUMER_TIMEOUT_MS, dist_port: int | None = None,
+                    epmd_port: int | None = None) -> RabbitMQServer:
+    """A RabbitMQ node run as a local process (:func:`node_files`), its epmd started by our launcher."""
+    script, epmd = find_rabbitmq_server(), find_epmd()
+    node = node_files(port=port, workdir=workdir, consumer_timeout_ms=consumer_timeout_ms, dist_port=dist_port,
+                      epmd_port=epmd_port)
+    env = {**node.env, "TASKCHAOS_EPMD_DEADLINE_S": str(EPMD_DEADLINE_S)}
+    (node.workdir / "launch.py").write_text(_LAUNCHER.lstrip())
+    argv = [sys.executable, "-I", "-S", str(node.workdir / "launch.py"), str(node.epmd_port), epmd, script]
+    return RabbitMQServer(name=name, role=role, argv=argv, env=env, cwd=node.workdir, log_path=log_path,
                           ready=AmqpOpen(port), ready_deadline_s=READY_DEADLINE_S, stop_deadline_s=STOP_DEADLINE_S,
-                          amqp_port=port, dist_port=dist_port, epmd_port=epmd_port, nodename=nodename)
+                          amqp_port=port, dist_port=node.dist_port, epmd_port=node.epmd_port, nodename=node.nodename)
 
 
-__all__ = ["AmqpOpen", "CONSUMER_TIMEOUT_MS", "INSTALL_HINT", "RabbitMQServer", "find_rabbitmq_server",
-           "rabbitmq_server", "rabbitmq_unavailable"]
+__all__ = ["AmqpOpen", "CONSUMER_TIMEOUT_MS", "INSTALL_HINT", "NodeFiles", "RabbitMQServer", "find_rabbitmq_server",
+           "node_files", "rabbitmq_server", "rabbitmq_unavailable"]
