@@ -68,8 +68,14 @@ def gate_report(run_dir: Path, report: dict, expectations: Expectations, *, juni
     from chaos.profile import load_profiles
 
     selection = report.get("selection") or {"subset": True, "why": ["report.json does not say: treated as a subset"]}
+    profiles = load_profiles()
+    budget = report.get("budget")
+
+    def left_out(claim, fault, profile, mode):
+        return profiles[profile].left_out_by(budget, claim, fault, mode) if profile in profiles and budget else None
+
     result = gate(report["verdicts"], expectations, subset=bool(selection.get("subset", True)),
-                  errors=report.get("errors") or [])
+                  errors=report.get("errors") or [], left_out=left_out)
     matrix = build_matrix(report["verdicts"], list(report.get("profiles") or load_profiles()))
     junit_path = Path(junit) if junit else run_dir / "junit.xml"
     summary_path = Path(summary) if summary else run_dir / "summary.md"

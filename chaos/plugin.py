@@ -126,6 +126,9 @@ class ChaosFixture:
         reason = not_applicable(fault, profile)
         if reason:
             self._skip(f"{claim}-{fault}-{profile.id}-{infra}", reason)
+        reason = profile.left_out_by(self.config.getoption("--chaos-budget"), claim, fault, profile.persistence)
+        if reason:
+            self._skip(f"{claim}-{fault}-{profile.id}-{infra}", reason)
         reason = unavailable(infra)
         if reason:
             self._skip(f"{claim}-{fault}-{profile.id}-{infra}", f"--infra {infra} cannot run here: {reason}. Start a "

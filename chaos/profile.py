@@ -34,6 +34,19 @@ class Profile:
     settings: dict = field(hash=False, compare=False)
     redis_client: dict = field(hash=False, compare=False)
     broker: str | None = None  # the broker kind it runs on (chaos/backends.py: the backend's first), or none
+    quick_cells: tuple[str, ...] | None = None  # the cells the quick budget runs ("claim/fault[@mode]"); None: all
+
+    def left_out_by(self, budget: str, claim: str, fault: str, mode: str | None = None) -> str | None:
+        """Why ``budget`` does not run this cell (None: it runs it). Only the quick budget leaves cells
+        out, and only of a profile whose ``quick_cells`` says which it runs; ``mode`` None: any mode."""
+        if budget != "quick" or self.quick_cells is None or os.environ.get(QUICK_CELLS_ENV) == "all":
+            return None
+        for entry in self.quick_cells:
+            cell, _, entry_mode = entry.partition("@")
+            if cell == f"{claim}/{fault}" and (not entry_mode or mode is None or entry_mode == mode):
+                return None
+        return (f"the quick budget runs {len(self.quick_cells)} cells of {self.name} (its quick_cells: "
+                f"{', '.join(self.quick_cells)}); --chaos-budget standard runs them all")
 
     @property
     def id(self) -> str:
@@ -85,6 +98,7 @@ class Profile:
 
 
 PREVIEW_ENV = "TASKCHAOS_PREVIEW"
+QUICK_CELLS_ENV = "TASKCHAOS_QUICK_CELLS"  # "all": the quick budget runs every cell (quick_cells ignored)
 
 
 def previews_wanted() -> bool:
@@ -131,6 +145,9 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
             test_only, preview = raw.pop("test_only", False), raw.pop("preview", False)
             if (test_only and not include_test_only) or (preview and not (include_test_only or previews_wanted())):
                 continue
+            quick_cells = raw.pop("quick_cells", None)
+            if quick_cells is not None:
+                quick_cells = _quick_cells(file, name, quick_cells)
             for required in ("retries", "retry_countdown_s", "recovery_window_s"):
                 if required not in raw:
                     raise ProfileError(f"{file}: profile {name!r} lacks {required!r}")
@@ -144,8 +161,26 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
             except BrokerError as exc:
                 raise ProfileError(f"{backend.folder / 'backend.toml'}: brokers: {exc}") from exc
             profiles[name] = Profile(name=name, backend=backend.name, persistence=mode, settings=raw,
-                                     redis_client=client, broker=broker)
+                                     redis_client=client, broker=broker, quick_cells=quick_cells)
     return profiles
+
+
+def _quick_cells(file: Path, name: str, value) -> tuple[str, ...]:
+    """A profile's ``quick_cells``: a list of "claim/fault" or "claim/fault@mode" naming known claims and faults."""
+    from chaos.judgement.claims import CLAIMS
+    from chaos.nemesis import fault_labels
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ProfileError(f"{file}: profile {name!r}: quick_cells is a list of \"claim/fault\" or "
+                           f"\"claim/fault@mode\" strings")
+    faults = ["none", *fault_labels()]
+    for entry in value:
+        cell, _, _mode = entry.partition("@")
+        claim, _, fault = cell.partition("/")
+        if claim not in CLAIMS or fault not in faults:
+            raise ProfileError(f"{file}: profile {name!r}: quick_cells entry {entry!r} names no known cell (claims: "
+                               f"{', '.join(CLAIMS)}; faults: {', '.join(faults)})")
+    return tuple(value)
 
 
 def durability_cells(profiles: dict[str, Profile] | None = None) -> list[str]:

@@ -30,8 +30,8 @@ class Script:
     def status(self, key, state, supported=True, t=100.0):
         return self.op("status", "ok", key, t, final=True, supported=supported, state=state, raw_state=state)
 
-    def fault(self, start, end, name="kill-worker"):
-        self.op("fault", "start", None, start, id=f"f{start}", name=name)
+    def fault(self, start, end, name="kill-worker", role="executor"):
+        self.op("fault", "start", None, start, id=f"f{start}", name=name, role=role)
         return self.op("fault", "end", None, end, id=f"f{start}", name=name)
 
     def ran(self, key, attempt, events, t, pid=100, step=0.1, executor=None):

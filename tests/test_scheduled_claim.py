@@ -17,14 +17,14 @@ def judge(script: Script, specs, profile=CELERY):
     return Scheduled().judge(Evidence(specs, check(specs, script.history, ledger), ledger, script.history), profile)
 
 
-def countdown_task(start, *, countdown=2.0, fault=None, attempts=1):
+def countdown_task(start, *, countdown=2.0, fault=None, attempts=1, profile=CELERY):
     spec = TaskSpec(key="c", countdown_s=countdown)
     s = Script().submit("c", t=0.0)
     if fault:
         s.fault(*fault)
     for n in range(1, attempts + 1):
         s.ran("c", n, DONE, start + (n - 1))
-    return judge(s.status("c", "succeeded"), [spec])
+    return judge(s.status("c", "succeeded"), [spec], profile)
 
 
 def test_on_time_holds_and_lateness_is_measured():
@@ -46,6 +46,29 @@ def test_late_start_violates_without_a_fault():
 def test_a_fault_adds_the_profiles_recovery_window_to_the_tolerance():
     r = countdown_task(2.0 + LATE_TOLERANCE_S + 0.5, fault=(1.0, 1.5))
     assert r.holds and r.measurements["tasks"]["c"]["fault_before_due"]
+
+
+def test_while_the_executor_is_down_at_the_due_time_lateness_counts_from_its_return():
+    """A killed worker that takes 10 s to come back (a loaded machine): the task due meanwhile could not
+    run before; it is judged from the fault's end, and late only if it runs past the tolerance after it."""
+    rabbit = get_profile("celery-rabbitmq")  # recovery_window_s = 3
+    tolerance = LATE_TOLERANCE_S + rabbit.recovery_window_s
+    r = countdown_task(11.0, fault=(1.0, 10.0), profile=rabbit)  # due at 2.01, the worker back at 10
+    row = r.measurements["tasks"]["c"]
+    assert r.holds and row["executor_back_after_due_s"] > 7.9 and row["lateness_s"] > tolerance
+    r = countdown_task(10.0 + tolerance + 0.5, fault=(1.0, 10.0), profile=rabbit)
+    assert not r.holds and "after the executor was back" in r.note
+    # a fault that healed before the due time, or not on the executors, moves nothing
+    assert not countdown_task(2.0 + tolerance + 0.5, fault=(1.0, 1.5), profile=rabbit).holds
+
+
+def test_a_fault_elsewhere_than_on_the_executors_does_not_move_the_due_time():
+    spec = TaskSpec(key="c", countdown_s=2.0)
+    s = Script().submit("c", t=0.0)
+    s.fault(1.0, 10.0, name="kill-beat", role="beat")
+    s.ran("c", 1, DONE, 2.0 + LATE_TOLERANCE_S + CELERY.recovery_window_s + 1.5)  # late, though < 10 s after it
+    r = judge(s.status("c", "succeeded"), [spec])
+    assert not r.holds and r.measurements["tasks"]["c"]["executor_back_after_due_s"] == 0
 
 
 def test_two_successful_runs_violate():

@@ -33,6 +33,7 @@ class GateCell:
     infra: str = "process"
     replay: str | None = None
     failing: bool = False
+    left_out: str | None = None  # why the run's budget does not run it (a not-run cell that fails nothing)
 
     @property
     def name(self) -> str:
@@ -54,6 +55,8 @@ class GateCell:
             return (f"{self.cell}: no expectation; observed {self.short} — if that is what it must show, add "
                     f"{self.profile} = \"{self.observed}\" under [{self.claim}.{self.fault}] (or {self.persistence} = "
                     f"\"{self.observed}\" in its persistence table) — replay: {self.replay}")
+        if self.left_out:
+            return f"{self.cell}: expected {self.expected}, not run: {self.left_out}"
         scope = "" if self.failing else " (informational: the run was a subset of the suite)"
         return f"{self.cell}: expected {self.expected}, not run{scope}"
 
@@ -61,7 +64,7 @@ class GateCell:
         return {"cell": self.cell, "claim": self.claim, "fault": self.fault, "profile": self.profile,
                 "persistence": self.persistence, "infra": self.infra, "status": self.status, "failing": self.failing,
                 "expected": self.expected, "observed": self.observed, "short": self.short, "replay": self.replay,
-                "message": self.message}
+                "left_out": self.left_out, "message": self.message}
 
 
 @dataclass
@@ -101,11 +104,16 @@ class GateResult:
         out += [f"  CHANGED {c.message}" for c in self.changed]
         out += [f"  NO EXPECTATION {c.message}" for c in self.no_expectation]
         out += [f"  CRASHED {e['cell']}: {e['error']}" for e in self.errors]
-        if self.subset and self.not_run:
-            out.append(f"  {len(self.not_run)} expected cells not run: informational, the run was a subset of the "
+        budget_left = [c for c in self.not_run if c.left_out]
+        not_run = [c for c in self.not_run if not c.left_out]
+        if self.subset and not_run:
+            out.append(f"  {len(not_run)} expected cells not run: informational, the run was a subset of the "
                        f"suite (listed as skipped in junit.xml and in summary.md)")
         else:
-            out += [f"  NOT RUN {c.message}" for c in self.not_run]
+            out += [f"  NOT RUN {c.message}" for c in not_run]
+        if budget_left:
+            out.append(f"  {len(budget_left)} expected cells left out by the run's budget (profiles' quick_cells): "
+                       f"informational; --chaos-budget standard runs them")
         return out
 
     def to_json(self) -> dict:
@@ -113,8 +121,11 @@ class GateResult:
                 "cells": [c.to_json() for c in self.cells], "errors": self.errors}
 
 
-def gate(verdicts: list[dict], expectations: Expectations, *, subset: bool, errors: list[dict] = ()) -> GateResult:
-    """Judge a run's verdicts (report.json's ``verdicts``) against ``expectations``."""
+def gate(verdicts: list[dict], expectations: Expectations, *, subset: bool, errors: list[dict] = (),
+         left_out=None) -> GateResult:
+    """Judge a run's verdicts (report.json's ``verdicts``) against ``expectations``. ``left_out(claim,
+    fault, profile, mode)``: why the run's budget does not run a cell (None: it does); an expected cell
+    it leaves out is listed, and fails nothing."""
     result = GateResult(str(expectations.path), subset, errors=list(errors))
     seen: set[tuple[str, str, str, str]] = set()
     for v in verdicts:
@@ -131,5 +142,7 @@ def gate(verdicts: list[dict], expectations: Expectations, *, subset: bool, erro
     for claim, fault, profile, mode, expected in expectations.entries():
         ran = any(s[:3] == (claim, fault, profile) and (mode is None or s[3] == mode) for s in seen)
         if not ran:
-            result.cells.append(GateCell(claim, fault, profile, mode, NOT_RUN, expected, failing=not subset))
+            why = left_out(claim, fault, profile, mode) if left_out else None
+            result.cells.append(GateCell(claim, fault, profile, mode, NOT_RUN, expected, failing=not subset and not why,
+                                         left_out=why))
     return result
