@@ -1,17 +1,21 @@
 """Profiles are data: they load, name their settings, and their drain windows cover the backend's
 own recovery settings."""
 
+import shutil
+
 import pytest
 
-from chaos.profile import ProfileError, durability_cells, get_profile, load_profiles
+from chaos.profile import TARGETS_DIR, ProfileError, durability_cells, get_profile, load_profiles
 from chaos.quiesce import SLACK_S, drain_deadline_s
 from chaos.records.taskspec import TaskSpec
 from chaos.scenario.model import Scenario
 
-EXPECTED_PROFILES = {"bgtasks", "celery-default", "celery-acks-late", "celery-acks-late-reject", "rq-default", "rq-retry"}
+EXPECTED_PROFILES = {"bgtasks", "celery-default", "celery-acks-late", "celery-acks-late-reject", "rq-default", "rq-retry",
+                     "celery-rabbitmq", "celery-rabbitmq-acks-late", "celery-rabbitmq-acks-late-reject",
+                     "celery-rabbitmq-confirms"}
 
 
-def test_the_six_profiles_exist():
+def test_the_ten_profiles_exist():
     assert set(load_profiles()) == EXPECTED_PROFILES
 
 
@@ -22,8 +26,10 @@ def test_every_profile_sets_redis_client_settings_explicitly(name):
             "health_check_interval_s"} <= set(client)
 
 
-@pytest.mark.parametrize("name", [n for n in sorted(EXPECTED_PROFILES) if n.startswith("celery")])
+@pytest.mark.parametrize("name", [n for n in sorted(EXPECTED_PROFILES) if n.startswith("celery")
+                                  and load_profiles()[n].broker == "redis"])
 def test_celery_recovery_window_covers_visibility_timeout_and_one_sweep(name):
+    """On Redis (kombu's visibility timeout and restore sweep; RabbitMQ redelivers when a channel closes)."""
     s = load_profiles()[name].settings
     sweep = s["unacked_restore_interval_s"] * s["unacked_restore_throttle"]
     assert s["recovery_window_s"] >= s["visibility_timeout_s"] + sweep
@@ -86,11 +92,36 @@ def test_a_profile_may_shorten_the_drain_slack():
     assert get_profile("rq-default").drain_slack_s is None
 
 
-def test_preview_profiles_run_by_name_and_join_the_cells_only_when_asked(monkeypatch):
+def test_preview_profiles_run_by_name_and_join_the_cells_only_when_asked(monkeypatch, tmp_path):
+    root = tmp_path / "targets"
+    shutil.copytree(TARGETS_DIR, root, ignore=shutil.ignore_patterns("__pycache__"))
+    profiles = root / "celery" / "profiles.toml"
+    profiles.write_text(profiles.read_text().replace("[profiles.celery-rabbitmq]\n", "[profiles.celery-rabbitmq]\npreview = true\n"))
     monkeypatch.delenv("TASKCHAOS_PREVIEW", raising=False)
-    assert "celery-rabbitmq" not in load_profiles()
-    assert get_profile("celery-rabbitmq@quorum").durability == {"queue": "quorum", "durable": True, "persistent": True}
+    assert "celery-rabbitmq" not in load_profiles(root=root) and "celery-rabbitmq" in load_profiles()
+    assert "celery-rabbitmq" in load_profiles(root=root, include_test_only=True)  # by name
     monkeypatch.setenv("TASKCHAOS_PREVIEW", "1")
-    previews = load_profiles()
+    previews = load_profiles(root=root)
     assert previews["celery-rabbitmq"].broker == "rabbitmq" and "broken-drop" not in previews
     assert "celery-rabbitmq@transient" in durability_cells(previews)
+
+
+def test_the_quick_budget_runs_only_a_profiles_quick_cells_and_says_why_not_the_others():
+    rabbit, redis = get_profile("celery-rabbitmq"), get_profile("celery-default")
+    assert rabbit.left_out_by("quick", "persistence", "kill-broker", "durable") is None
+    assert rabbit.left_out_by("quick", "persistence", "kill-broker", None) is None  # an expectation for every mode
+    why = rabbit.left_out_by("quick", "persistence", "kill-broker", "quorum")
+    assert "quick_cells" in why and "--chaos-budget standard" in why
+    assert rabbit.left_out_by("quick", "status", "none", "durable") is not None
+    assert rabbit.left_out_by("standard", "status", "none", "durable") is None
+    assert redis.left_out_by("quick", "status", "none", "aof-everysec") is None  # no quick_cells: every cell
+
+
+def test_a_quick_cells_entry_naming_no_cell_is_refused(tmp_path):
+    root = tmp_path / "targets"
+    shutil.copytree(TARGETS_DIR, root, ignore=shutil.ignore_patterns("__pycache__"))
+    profiles = root / "celery" / "profiles.toml"
+    profiles.write_text(profiles.read_text().replace('"persistence/kill-worker", "persistence/kill-broker@durable"',
+                                                     '"persistence/kill-wroker"', 1))
+    with pytest.raises(ProfileError, match=r"quick_cells entry 'persistence/kill-wroker' names no known cell"):
+        load_profiles(root=root)
