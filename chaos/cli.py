@@ -21,7 +21,7 @@
   taskchaos merge RUN_DIR... [--out DIR] [--expectations F] join the N shards' runs into one run and gate it
                                                              whole: exit 0 pass, 1 fail (a shard missing), 2 bad input
   taskchaos durations RUN_DIR... [--out FILE]               refresh chaos/cell_durations.json (what --shard balances)
-  taskchaos images build [--force|--pull]                    the Redis image for --infra docker
+  taskchaos images build [--kind redis|rabbitmq] [--force|--pull]  a broker's image for --infra docker
 """
 
 from __future__ import annotations
@@ -312,7 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     durations.add_argument("--out", default=None, help="the file to refresh (default: chaos/cell_durations.json)")
     images = sub.add_parser("images", help="container images for the docker infra driver")
     images_sub = images.add_subparsers(dest="images_command", required=True)
-    build = images_sub.add_parser("build", help="build taskchaos/redis:local from this host's redis-server")
+    build = images_sub.add_parser("build", help="build taskchaos/<kind>:local from this host's server (redis-server, "
+                                               "rabbitmq-server)")
+    build.add_argument("--kind", choices=["redis", "rabbitmq"], default="redis", help="the broker kind (default redis)")
     build.add_argument("--force", action="store_true", help="rebuild even when it is current")
     build.add_argument("--pull", action="store_true", help="resolve TASKCHAOS_REDIS_IMAGE as the driver does")
     args, extra = parser.parse_known_args(argv)

@@ -81,3 +81,13 @@ def test_a_kill_of_the_container_keeps_a_confirmed_durable_message_and_not_a_tra
         connection.channel().queue_delete(durable)
     finally:
         connection.close()
+
+
+def test_images_build_makes_the_rabbitmq_image_on_demand(node, capsys):
+    from argparse import Namespace
+
+    from chaos.infra.images import cmd_images_build
+
+    assert cmd_images_build(Namespace(kind="rabbitmq", force=False, pull=False)) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{LOCAL_IMAGE}: sha256:") and source_versions() in out
