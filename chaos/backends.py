@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from chaos.tomlines import where
+
 TARGETS_DIR = Path(__file__).resolve().parents[1] / "targets"
 DESCRIPTION = "backend.toml"
 PROFILES = "profiles.toml"
@@ -106,16 +108,16 @@ def _load(folder: Path) -> Backend:
     if data["name"] != folder.name:
         raise BackendError(f"{path}: name = {data['name']!r}, but the folder is {folder.name!r}: they must agree")
     if data["executor"] not in EXECUTORS:
-        raise BackendError(f"{path}: executor = {data['executor']!r}; choose one of {', '.join(EXECUTORS)}")
+        raise BackendError(f"{where(path, None, 'executor')}: executor = {data['executor']!r}; choose one of {', '.join(EXECUTORS)}")
     caps = data["capabilities"]
     if set(caps) != set(CAPABILITIES):
-        raise BackendError(f"{path}: [capabilities] must set exactly {', '.join(CAPABILITIES)} "
+        raise BackendError(f"{where(path, 'capabilities')}: [capabilities] must set exactly {', '.join(CAPABILITIES)} "
                            f"(missing: {', '.join(sorted(set(CAPABILITIES) - set(caps))) or 'none'}; "
                            f"unknown: {', '.join(sorted(set(caps) - set(CAPABILITIES))) or 'none'})")
     servers = {}
     for name, raw in data.get("servers", {}).items():
         if set(raw) != set(SERVER_FIELDS):
-            raise BackendError(f"{path}: [servers.{name}] must set exactly {', '.join(SERVER_FIELDS)}")
+            raise BackendError(f"{where(path, f'servers.{name}')}: [servers.{name}] must set exactly {', '.join(SERVER_FIELDS)}")
         servers[name] = ServerTemplate(tuple(raw["argv"]), raw["ready"])
     if data["executor"] == "worker" and "worker" not in servers:
         raise BackendError(f"{path}: executor = \"worker\" needs a [servers.worker] table")

@@ -1,5 +1,5 @@
 """Broker kinds as data (``chaos/brokers.toml``): each kind's durability modes, and for each mode
-what its server is given. Imports nothing of ours; the infra drivers, profiles and expectations read
+what its server is given. Imports nothing of ours but chaos.tomlines; the infra drivers, profiles and expectations read
 it, so a kind or a mode is added there, not in code."""
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from chaos.tomlines import where
 
 BROKERS_FILE = Path(__file__).with_name("brokers.toml")
 # The faults that hurt the broker's data, so their cells vary its durability mode (the "@mode" shown
@@ -65,7 +67,7 @@ def broker_kinds(path: Path = BROKERS_FILE) -> dict[str, BrokerKind]:
         if missing:
             raise BrokerError(f"{path}: [{name}] lacks {', '.join(missing)}")
         if raw["default"] not in raw["durability"]:
-            raise BrokerError(f"{path}: [{name}] default = {raw['default']!r} is none of its durability modes "
+            raise BrokerError(f"{where(path, name, 'default')}: [{name}] default = {raw['default']!r} is none of its durability modes "
                               f"({', '.join(raw['durability'])})")
         for mode, spec in raw["durability"].items():
             if not isinstance(spec, dict) or set(spec) - {"server", "client"}:
@@ -73,16 +75,16 @@ def broker_kinds(path: Path = BROKERS_FILE) -> dict[str, BrokerKind]:
         unknown = sorted(set(raw) - {"title", "url", "results", "results_durability", "server_settings", "default",
                                      "durability"})
         if unknown:
-            raise BrokerError(f"{path}: [{name}] has unknown keys {', '.join(unknown)}")
+            raise BrokerError(f"{where(path, name)}: [{name}] has unknown keys {', '.join(unknown)}")
         kinds[name] = BrokerKind(name, raw["title"], raw["default"], dict(raw["durability"]), raw["url"],
                                  raw.get("results", "self"), raw.get("results_durability"),
                                  tuple(raw.get("server_settings", ())))
     for kind in kinds.values():
         if kind.results != "self" and (kind.results not in kinds or kinds[kind.results].results != "self"):
-            raise BrokerError(f"{path}: [{kind.name}] results = {kind.results!r}: name \"self\" or a kind that keeps "
+            raise BrokerError(f"{where(path, kind.name, 'results')}: [{kind.name}] results = {kind.results!r}: name \"self\" or a kind that keeps "
                               f"its own results ({', '.join(k for k, v in kinds.items() if v.results == 'self')})")
         if kind.results != "self" and kind.results_durability not in kinds[kind.results].modes:
-            raise BrokerError(f"{path}: [{kind.name}] results_durability = {kind.results_durability!r} is none of "
+            raise BrokerError(f"{where(path, kind.name, 'results_durability')}: [{kind.name}] results_durability = {kind.results_durability!r} is none of "
                               f"{kind.results}'s modes ({', '.join(kinds[kind.results].modes)})")
     return kinds
 

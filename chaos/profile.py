@@ -17,6 +17,7 @@ from pathlib import Path
 
 from chaos.backends import PROFILES, TARGETS_DIR, BackendError, backends
 from chaos.brokers import BrokerError, broker_kind, durability_modes
+from chaos.tomlines import where
 
 PROFILES_FILE = Path(__file__).with_name("profiles.toml")
 PERSISTENCE_MODES = durability_modes()  # every broker kind's durability modes (chaos/brokers.toml)
@@ -150,11 +151,11 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
                 quick_cells = _quick_cells(file, name, quick_cells)
             for required in ("retries", "retry_countdown_s", "recovery_window_s"):
                 if required not in raw:
-                    raise ProfileError(f"{file}: profile {name!r} lacks {required!r}")
+                    raise ProfileError(f"{where(file, f'profiles.{name}')}: profile {name!r} lacks {required!r}")
             client = {**client_defaults, **raw.pop("redis_client", {})}
             broker = raw.pop("broker", backend.brokers[0] if backend.brokers else None)
             if broker is not None and broker not in backend.brokers:
-                raise ProfileError(f"{file}: profile {name!r} has broker = {broker!r}, a kind backend {backend.name!r} "
+                raise ProfileError(f"{where(file, f'profiles.{name}', 'broker')}: profile {name!r} has broker = {broker!r}, a kind backend {backend.name!r} "
                                    f"cannot use (its description's brokers: {', '.join(backend.brokers) or 'none'})")
             try:
                 mode = broker_kind(broker).default if broker else persistence
@@ -171,14 +172,14 @@ def _quick_cells(file: Path, name: str, value) -> tuple[str, ...]:
     from chaos.nemesis import fault_labels
 
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ProfileError(f"{file}: profile {name!r}: quick_cells is a list of \"claim/fault\" or "
+        raise ProfileError(f"{where(file, f'profiles.{name}', 'quick_cells')}: profile {name!r}: quick_cells is a list of \"claim/fault\" or "
                            f"\"claim/fault@mode\" strings")
     faults = ["none", *fault_labels()]
     for entry in value:
         cell, _, _mode = entry.partition("@")
         claim, _, fault = cell.partition("/")
         if claim not in CLAIMS or fault not in faults:
-            raise ProfileError(f"{file}: profile {name!r}: quick_cells entry {entry!r} names no known cell (claims: "
+            raise ProfileError(f"{where(file, f'profiles.{name}', 'quick_cells')}: profile {name!r}: quick_cells entry {entry!r} names no known cell (claims: "
                                f"{', '.join(CLAIMS)}; faults: {', '.join(faults)})")
     return tuple(value)
 

@@ -39,6 +39,13 @@ def test_a_bad_brokers_file_names_the_file_the_kind_and_the_choices(tmp_path, ed
     assert message in str(info.value) and str(tmp_path / "brokers.toml") in str(info.value)
 
 
+def test_a_bad_value_is_pointed_at_by_its_line(tmp_path):
+    text = GOOD.replace('default = "durable"', 'default = "fast"')
+    line = text.splitlines().index('default = "fast"') + 1
+    with pytest.raises(BrokerError, match=rf"brokers.toml:{line}: \[rabbitmq\] default = 'fast'"):
+        load(tmp_path, text)
+
+
 def test_a_driver_without_a_kinds_method_says_so_and_what_to_do():
     kind = broker_kind("rabbitmq")
     fake = type(kind)(name="kafka", title="Kafka", default="x", durability={"x": {}}, url="kafka://{port}")

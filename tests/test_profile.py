@@ -123,5 +123,7 @@ def test_a_quick_cells_entry_naming_no_cell_is_refused(tmp_path):
     profiles = root / "celery" / "profiles.toml"
     profiles.write_text(profiles.read_text().replace('"persistence/kill-worker", "persistence/kill-broker@durable"',
                                                      '"persistence/kill-wroker"', 1))
-    with pytest.raises(ProfileError, match=r"quick_cells entry 'persistence/kill-wroker' names no known cell"):
+    line = next(n for n, text in enumerate(profiles.read_text().splitlines(), 1) if "kill-wroker" in text)
+    with pytest.raises(ProfileError, match=rf"profiles.toml:{line}: profile 'celery-rabbitmq': quick_cells entry "
+                                           r"'persistence/kill-wroker' names no known cell"):
         load_profiles(root=root)
