@@ -40,7 +40,7 @@ class Profile:
     def left_out_by(self, budget: str, claim: str, fault: str, mode: str | None = None) -> str | None:
         """Why ``budget`` does not run this cell (None: it runs it). Only the quick budget leaves cells
         out, and only of a profile whose ``quick_cells`` says which it runs; ``mode`` None: any mode."""
-        if budget != "quick" or self.quick_cells is None or os.environ.get(QUICK_CELLS_ENV) == "all":
+        if budget != "quick" or self.quick_cells is None or quick_runs_everything():
             return None
         for entry in self.quick_cells:
             cell, _, entry_mode = entry.partition("@")
@@ -100,6 +100,11 @@ class Profile:
 
 PREVIEW_ENV = "TASKCHAOS_PREVIEW"
 QUICK_CELLS_ENV = "TASKCHAOS_QUICK_CELLS"  # "all": the quick budget runs every cell (quick_cells ignored)
+
+
+def quick_runs_everything() -> bool:
+    """``TASKCHAOS_QUICK_CELLS=all``: the quick budget leaves no cell out (quick_cells, the docker twins)."""
+    return os.environ.get(QUICK_CELLS_ENV) == "all"
 
 
 def previews_wanted() -> bool:

@@ -6,12 +6,12 @@ What each cell is expected to show lives in expectations.toml, not here.
 import pytest
 
 from chaos.brokers import DURABILITY_FAULTS
-from chaos.profile import durability_cells, load_profiles
+from chaos.profile import durability_cells, load_profiles, quick_runs_everything
 
 PROFILES = list(load_profiles())
 # The quick budget (the CI gate) runs the docker twins of the Redis-fault cells for one profile per
 # backend: the driver is what they test, and every twin has matched its process cell so far. The
-# standard and deep budgets run them all.
+# standard and deep budgets run them all (and the quick one with TASKCHAOS_QUICK_CELLS=all).
 DOCKER_QUICK = ("celery-default", "rq-default")
 
 
@@ -30,6 +30,7 @@ def test_persistence_under_broker_faults(chaos, fault, profile_id, infra):
     """Faults on the broker's data, for every durability mode of each profile's broker kind, under both
     infra drivers: the same cell must give the same verdict."""
     profile = profile_id.partition("@")[0]
-    if infra == "docker" and profile not in DOCKER_QUICK and chaos.config.getoption("--chaos-budget") == "quick":
+    if (infra == "docker" and profile not in DOCKER_QUICK and chaos.config.getoption("--chaos-budget") == "quick"
+            and not quick_runs_everything()):
         pytest.skip(f"quick budget: docker twins run for {', '.join(DOCKER_QUICK)} only (--chaos-budget standard runs all)")
     chaos.check("persistence", fault, profile_id, infra=infra)
