@@ -1,4 +1,4 @@
-"""Flower, Celery's monitor: ``celery -A targets.celery.app:celery_app flower``.
+"""Flower, Celery's monitor: ``celery -A targets.celery.tasks:celery_app flower``.
 
 Flower knows tasks only from Celery's **events**, kept in its memory: the worker must send task
 events (``worker_send_task_events``) and the app the ``task-sent`` event (``task_send_sent_event``),
@@ -75,7 +75,7 @@ class Flower(Monitor):
     settings = {"task_events": True}
 
     def launch(self, *, python, port, broker_url, redis_url, workdir: Path, user, password) -> Launch:
-        argv = [python, "-m", "celery", "-A", "targets.celery.app:celery_app", "flower", "--address=127.0.0.1",
+        argv = [python, "-m", "celery", "-A", "targets.celery.tasks:celery_app", "flower", "--address=127.0.0.1",
                 f"--port={port}", "--enable_events=False", "--persistent=False", f"--db={workdir / 'flower.db'}"]
         return Launch(argv=argv, env={"FLOWER_BASIC_AUTH": f"{user}:{password}"}, health_path="/healthcheck",
                       ready=FlowerSawAnEvent(broker_url, f"http://127.0.0.1:{port}", (user, password)))
