@@ -107,6 +107,22 @@ def test_expected_cells_not_run_fail_a_full_run_and_inform_a_subset(expectations
     assert "<details><summary>1 expected cells not run</summary>" in informed
 
 
+def test_cells_the_budget_leaves_out_fail_nothing_and_are_counted_apart(expectations):
+    """A profile's quick_cells: the quick budget does not run the others; the gate says so, red for none."""
+    run = [v for v in as_expected() if v["persistence"] != "aof-always"]
+
+    def left_out(claim, fault, profile, mode):
+        return "the quick budget runs 1 cell of rq-default" if (profile, mode) == ("rq-default", "aof-always") else None
+
+    result = gate(run, expectations, subset=False, left_out=left_out)
+    assert result.passed and not any(c.failing for c in result.cells)
+    (cell,) = result.not_run
+    assert cell.left_out and cell.message.endswith("not run: the quick budget runs 1 cell of rq-default")
+    head = result.lines()[0]
+    assert "0 expected but not run, 1 left out by the budget" in head
+    assert any("1 expected cells left out by the run's budget" in line for line in result.lines())
+
+
 def test_a_crashed_cell_fails(expectations):
     result = gate(as_expected(), expectations, subset=True,
                   errors=[{"cell": "retry/none/rq-retry@aof-everysec [process]", "error": "RunError: app never answered"}])

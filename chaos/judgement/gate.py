@@ -96,16 +96,18 @@ class GateResult:
     def lines(self) -> list[str]:
         """What a person reads: the decision, then every cell that is not a plain pass."""
         observed = [c for c in self.cells if c.status != NOT_RUN]
+        budget_left = [c for c in self.not_run if c.left_out]
+        not_run = [c for c in self.not_run if not c.left_out]
         head = (f"gate: {'PASS' if self.passed else 'FAIL'} — {len(observed)} cells observed, "
                 f"{len(self._with(PASS))} as expected, {len(self.changed)} changed, "
-                f"{len(self.no_expectation)} without expectation, {len(self.not_run)} expected but not run"
-                + (" (subset run)" if self.subset else "") + f", {len(self.errors)} crashed; expectations: {self.expectations}")
+                f"{len(self.no_expectation)} without expectation, {len(not_run)} expected but not run"
+                + (" (subset run)" if self.subset else "")
+                + (f", {len(budget_left)} left out by the budget" if budget_left else "")
+                + f", {len(self.errors)} crashed; expectations: {self.expectations}")
         out = [head]
         out += [f"  CHANGED {c.message}" for c in self.changed]
         out += [f"  NO EXPECTATION {c.message}" for c in self.no_expectation]
         out += [f"  CRASHED {e['cell']}: {e['error']}" for e in self.errors]
-        budget_left = [c for c in self.not_run if c.left_out]
-        not_run = [c for c in self.not_run if not c.left_out]
         if self.subset and not_run:
             out.append(f"  {len(not_run)} expected cells not run: informational, the run was a subset of the "
                        f"suite (listed as skipped in junit.xml and in summary.md)")

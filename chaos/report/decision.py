@@ -48,7 +48,8 @@ class Decision:
     result: GateResult | None  # None: the run could not be judged (reason says why)
     reason: str = ""
     rows: list[DecisionRow] = field(default_factory=list)
-    informational_not_run: int = 0  # expected cells not run by a subset run (they do not fail it)
+    informational_not_run: int = 0  # expected cells not run by a subset run or left out by the budget (no fail)
+    left_out: int = 0  # of those, the cells the run's budget leaves out (profiles' quick_cells)
 
     @property
     def word(self) -> str:
@@ -100,7 +101,8 @@ def decision(result: GateResult | None, reason: str = "") -> Decision:
     for c in failing:
         rows.append(DecisionRow("not-run", c.cell, c.expected, "not run",
                                 run_command(c.claim, c.fault, c.profile, c.persistence, c.infra), False))
-    return Decision(result, rows=rows, informational_not_run=len(result.not_run) - len(failing))
+    return Decision(result, rows=rows, informational_not_run=len(result.not_run) - len(failing),
+                    left_out=sum(1 for c in result.not_run if c.left_out))
 
 
 def expectations_of(report: dict) -> Path | None:
@@ -155,9 +157,14 @@ def _row_lines(row: DecisionRow) -> list[str]:
 
 
 def _informational(d: Decision) -> str:
-    n = d.informational_not_run
-    return (f"{n} expected cell{'s' if n != 1 else ''} not run: informational, the run was a subset of the suite"
-            if n else "")
+    n, budget = d.informational_not_run - d.left_out, d.left_out
+    parts = []
+    if n:
+        parts.append(f"{n} expected cell{'s' if n != 1 else ''} not run: informational, the run was a subset of the suite")
+    if budget:
+        parts.append(f"{budget} expected cell{'s' if budget != 1 else ''} left out by the run's budget (profiles' "
+                     f"quick_cells): informational; --chaos-budget standard runs them")
+    return "; ".join(parts)
 
 
 def decision_text(d: Decision) -> str:

@@ -39,7 +39,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 a
 h1{font-size:1.5em;margin:.2em 0}h2{border-bottom:2px solid #cfd8dc;padding-bottom:2px;margin-top:1.6em}
 h3{margin:.3em 0}.meta{color:#546e7a;font-size:.9em}.summary{font-size:1.05em;background:#fafafa;border-left:4px solid #546e7a;padding:8px 12px}
 table{border-collapse:collapse}th,td{border:1px solid #cfd8dc;padding:4px 6px;vertical-align:top;text-align:left}
-th{background:#eceff1}.matrix td{min-width:130px;font-size:.88em}.matrix td.claim{min-width:220px;font-size:.95em}
+th{background:#eceff1}.matrix td{min-width:96px;font-size:.88em}.matrix th{font-size:.9em}.matrix td.claim{min-width:170px;font-size:.95em}
 .v{display:inline-block;font-weight:bold;padding:1px 6px;border-radius:3px;border:1px solid}
 .v-holds{background:#e8f5e9;border-color:#2e7d32;color:#1b5e20}.v-violated{background:#ffebee;border-color:#c62828;color:#b71c1c}
 .v-not-claimed{background:#fff3e0;border-color:#ef6c00;color:#e65100}.v-unsupported{background:#eceff1;border-color:#607d8b;color:#37474f}
