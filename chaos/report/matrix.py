@@ -122,7 +122,7 @@ def build_matrix(verdicts: list[dict], profiles: list[str]) -> dict:
                      "ran": any(c == claim for c, _ in by_cell),
                      "cells": {p: _aggregate(p, by_cell.get((claim, p), [])) for p in columns}})
     return {"columns": columns, "rows": rows,
-            "counts_mean": "n of N faults: of the N fault variants (fault × Redis persistence mode × infra driver) "
+            "counts_mean": "n of N faults: of the N fault variants (fault × broker durability mode × infra driver) "
                            "this claim × profile was run under, n gave the verdict named first; the rest follow",
             "tasks_mean": "tasks: the outcomes of the tasks the claim speaks about, summed over those variants "
                           "(lost, duplicated, ... first; retried = ran again, and then succeeded)"}
