@@ -28,6 +28,7 @@ import os
 import re
 import secrets
 import shlex
+import signal
 import socket
 import sys
 import time
@@ -134,7 +135,9 @@ def _remove(container) -> bool:
 def sweep(client, *, say=None) -> list[str]:
     """Remove every taskchaos container whose owner process is gone; return their names."""
     removed = []
-    for container in client.containers.list(all=True, filters={"label": OWNER_LABEL}):
+    # ignore_removed: another harness's driver may remove its container between the daemon's list and
+    # the inspect of each entry (seen with 6 parallel cells: a 404 crashed a cell before it started)
+    for container in client.containers.list(all=True, filters={"label": OWNER_LABEL}, ignore_removed=True):
         if owner_alive(container.labels):
             continue
         if _remove(container):
@@ -290,7 +293,18 @@ class DockerServer(Server):
         if container is None:
             return
         if container.attrs["State"].get("Running"):
-            self._event(f"killing {self.name} (SIGKILL)")
+            pid = container.attrs["State"].get("Pid")
+            if self._host_sees(pid, container.id):
+                # The signal docker kill sends, sent at once: the Engine API takes 0.2-0.8 s to deliver
+                # it on a busy machine, long enough for RabbitMQ to write to disk the messages that a
+                # kill right after their publish loses (seen: the docker twin of kill-broker held).
+                self._event(f"killing {self.name} (SIGKILL to its host pid {pid}, then docker kill)")
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            else:
+                self._event(f"killing {self.name} (SIGKILL)")
             try:
                 container.kill(signal="SIGKILL")
             except docker.errors.APIError as exc:
@@ -298,6 +312,17 @@ class DockerServer(Server):
                     raise InfraError(f"cannot kill {self.name} ({self._where()}): {exc.explanation or exc}") from None
             container.wait(timeout=API_TIMEOUT_S)
         self.sync_logs()
+
+    @staticmethod
+    def _host_sees(pid: int | None, container_id: str) -> bool:
+        """Whether host pid ``pid`` is this container's process here (a local daemon: its cgroup names
+        the container), so that a signal may go to it straight."""
+        if not pid:
+            return False
+        try:
+            return container_id in Path(f"/proc/{pid}/cgroup").read_text()
+        except OSError:
+            return False
 
     def pause(self) -> None:
         self._require_alive("pause")
@@ -446,7 +471,8 @@ class DockerDriver(InfraDriver):
 
     def containers(self) -> list:
         """This driver's containers, as the daemon lists them (also any whose server object was lost)."""
-        return self.client.containers.list(all=True, filters={"label": f"{DRIVER_LABEL}={self.instance_id}"})
+        return self.client.containers.list(all=True, filters={"label": f"{DRIVER_LABEL}={self.instance_id}"},
+                                           ignore_removed=True)
 
     def close(self) -> None:
         """Remove this driver's containers (logs copied first); then release the client."""
