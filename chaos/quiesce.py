@@ -4,7 +4,9 @@ profile and the scenario, and take one final status reading per task.
 "lost" is always relative to this deadline: a task not completed and not visibly failed within
 ``deadline_s`` of healing. The drain also lasts at least the profile's ``recovery_window_s`` after
 the last fault ended, so that redeliveries (and duplicates) that the backend's own recovery makes
-inside that window are seen even when every task already looks settled.
+inside that window are seen even when every task already looks settled. After an outage of the
+broker the deadline also covers the clients' reconnect backoff (``reconnect_wait_s``), when the
+profile states it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,30 @@ from chaos.scenario.model import Scenario
 
 SLACK_S = 5.0
 POLL_S = 0.25
+
+
+def reconnect_wait_s(profile: Profile, outage_s: float) -> float:
+    """How long after an outage of ``outage_s`` a client of the broker may wait before it tries again:
+    the profile's ``reconnect_backoff_s`` = [start, step, max] (kombu's ``ensure_connection``, which
+    Celery's consumer uses: retries after 2, 4, 6, ... s, at most 30 s apart) played until it passes the
+    outage. A node that takes 21 s to come back is retried 9 s later (at 30 s): the drain must wait for
+    that too, or the tasks the reconnected worker then runs read as lost (seen with RabbitMQ in
+    docker). 0 without the setting, or without an outage."""
+    backoff = profile.settings.get("reconnect_backoff_s")
+    if not backoff or outage_s <= 0:
+        return 0.0
+    start, step, cap = (float(x) for x in backoff)
+    elapsed, interval = 0.0, start
+    while elapsed < outage_s:
+        elapsed += interval
+        interval = min(interval + step, cap)
+    return round(elapsed - outage_s, 3)
+
+
+def broker_outage_s(history: History) -> float:
+    """The longest window of a fault on the broker or its connections (0: none struck)."""
+    return max((f["end_mono"] - f["start_mono"] for f in history.faults()
+                if f.get("role") in ("broker", "broker-network") and f.get("end_mono")), default=0.0)
 
 
 def drain_deadline_s(profile: Profile, scenario: Scenario) -> float:
@@ -45,6 +71,7 @@ class QuiesceReport:
     drained_s: float
     timed_out: bool
     unsettled: list[str]
+    reconnect_wait_s: float = 0.0  # added to the deadline: the clients' reconnect backoff after the broker's outage
 
     def to_json(self) -> dict:
         return self.__dict__.copy()
@@ -70,7 +97,8 @@ def quiesce(deployment: Deployment, client: TargetClient, history: History, scen
         history.add("infra", "note", action=action)
     for spec in scenario.tasks:
         release(deployment.ledger_dir, spec.key)
-    deadline_s = drain_deadline_s(deployment.profile, scenario)
+    reconnect_s = reconnect_wait_s(deployment.profile, broker_outage_s(history))
+    deadline_s = round(drain_deadline_s(deployment.profile, scenario) + reconnect_s, 3)
     start = time.monotonic()
     min_until = (last_fault_end_mono or start) + deployment.profile.recovery_window_s
     keys = [s.key for s in scenario.tasks if s.key in client.ids]
@@ -95,5 +123,7 @@ def quiesce(deployment: Deployment, client: TargetClient, history: History, scen
     drained_s = time.monotonic() - start
     for key in keys:
         client.status(key, final=True)
-    history.add("phase", "end", name="quiesce", deadline_s=deadline_s, drained_s=drained_s, timed_out=timed_out)
-    return QuiesceReport(actions, deadline_s, max(0.0, min_until - start), round(drained_s, 3), timed_out, unsettled)
+    history.add("phase", "end", name="quiesce", deadline_s=deadline_s, drained_s=drained_s, timed_out=timed_out,
+                reconnect_wait_s=reconnect_s)
+    return QuiesceReport(actions, deadline_s, max(0.0, min_until - start), round(drained_s, 3), timed_out, unsettled,
+                         reconnect_s)

@@ -127,3 +127,15 @@ def test_a_quick_cells_entry_naming_no_cell_is_refused(tmp_path):
     with pytest.raises(ProfileError, match=rf"profiles.toml:{line}: profile 'celery-rabbitmq': quick_cells entry "
                                            r"'persistence/kill-wroker' names no known cell"):
         load_profiles(root=root)
+
+
+def test_the_drain_waits_for_the_clients_reconnect_backoff_after_a_broker_outage():
+    """kombu's ensure_connection retries after 2, 4, 6, ... s: a node back after 21 s is tried again at
+    30 s, 9 s later; a profile that does not state its backoff adds nothing."""
+    from chaos.quiesce import reconnect_wait_s
+
+    rabbit = get_profile("celery-rabbitmq")
+    assert rabbit.settings["reconnect_backoff_s"] == [2, 2, 30]
+    assert [reconnect_wait_s(rabbit, d) for d in (0, 1, 2, 10, 21)] == [0.0, 1.0, 0.0, 2.0, 9.0]
+    assert reconnect_wait_s(rabbit, 1000) <= 30
+    assert reconnect_wait_s(get_profile("celery-default"), 21) == 0.0

@@ -289,26 +289,28 @@ class DockerServer(Server):
         self.sync_logs()
 
     def kill(self) -> None:
+        # The signal docker kill sends, sent at once to the pid recorded at start (when this host sees it
+        # in the container's cgroup): the Engine API takes 0.2-2.5 s to deliver it on a busy machine,
+        # long enough for RabbitMQ to write to disk the messages that a kill right after their publish
+        # loses (seen: the docker twin of kill-broker held where the process twin lost).
+        pid = self.pids[-1] if self.pids else None
+        sent = bool(self.container_id) and self._host_sees(pid, self.container_id)
+        if sent:
+            self._event(f"killing {self.name} (SIGKILL to its host pid {pid}, then docker kill)")
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         container = self._container()
         if container is None:
             return
         if container.attrs["State"].get("Running"):
-            pid = container.attrs["State"].get("Pid")
-            if self._host_sees(pid, container.id):
-                # The signal docker kill sends, sent at once: the Engine API takes 0.2-0.8 s to deliver
-                # it on a busy machine, long enough for RabbitMQ to write to disk the messages that a
-                # kill right after their publish loses (seen: the docker twin of kill-broker held).
-                self._event(f"killing {self.name} (SIGKILL to its host pid {pid}, then docker kill)")
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            else:
+            if not sent:
                 self._event(f"killing {self.name} (SIGKILL)")
             try:
                 container.kill(signal="SIGKILL")
             except docker.errors.APIError as exc:
-                if exc.status_code != 409:  # 409: it stopped on its own meanwhile
+                if exc.status_code != 409:  # 409: it stopped on its own meanwhile (or by our signal)
                     raise InfraError(f"cannot kill {self.name} ({self._where()}): {exc.explanation or exc}") from None
             container.wait(timeout=API_TIMEOUT_S)
         self.sync_logs()
