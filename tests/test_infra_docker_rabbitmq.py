@@ -60,10 +60,15 @@ def test_the_node_in_its_container_listens_on_loopback_only(node):
 
 def test_a_kill_of_the_container_keeps_a_confirmed_durable_message_and_not_a_transient_queue(node):
     durable, transient = f"taskchaos-durable-{uuid.uuid4().hex}", f"taskchaos-transient-{uuid.uuid4().hex}"
+    connection = amqp.Connection(f"127.0.0.1:{node.port}", connect_timeout=5)
+    connection.connect()
+    connection.channel().queue_declare(durable, durable=True, auto_delete=False)
+    connection.close()
+    node.stop()  # graceful: the queue itself on disk (its declare-ok is no promise of that; see test_infra_rabbitmq)
+    node.start()
     connection = amqp.Connection(f"127.0.0.1:{node.port}", confirm_publish=True, connect_timeout=5)
     connection.connect()
     channel = connection.channel()
-    channel.queue_declare(durable, durable=True, auto_delete=False)
     channel.queue_declare(transient, durable=False, auto_delete=False)
     channel.basic_publish(amqp.Message(b"kept", delivery_mode=2), routing_key=durable)  # confirmed: on disk
     channel.basic_publish(amqp.Message(b"lost", delivery_mode=1), routing_key=transient)

@@ -163,8 +163,14 @@ def test_node_runs_with_the_configured_settings(node, tmp_path):
 def test_durable_persistent_message_survives_kill_and_transient_one_does_not(node):
     durable, transient = f"taskchaos-durable-{uuid.uuid4().hex}", f"taskchaos-transient-{uuid.uuid4().hex}"
     connection = connect(node)
+    connection.channel().queue_declare(durable, durable=True, auto_delete=False)
+    connection.close()
+    # A graceful restart first, so that the queue itself is on disk: the declare-ok is no promise that
+    # it is (seen once in a CI run: the durable queue declared just before the kill was gone after it).
+    node.stop()
+    node.start()
+    connection = connect(node)
     channel = connection.channel()
-    channel.queue_declare(durable, durable=True, auto_delete=False)
     channel.queue_declare(transient, durable=False, auto_delete=False)
     # confirm_publish: basic_publish returns once the broker has the message (on disk, for a persistent one)
     channel.basic_publish(amqp.Message(b"kept", delivery_mode=2), routing_key=durable)
