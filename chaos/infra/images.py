@@ -251,20 +251,15 @@ def cmd_images_build(args) -> int:
 
     if getattr(args, "kind", "redis") == "rabbitmq":
         return _cmd_build_rabbitmq(args, connect)
-    try:
-        client = connect()
-        try:
-            if getattr(args, "pull", False):
-                image = redis_image(client, say=lambda m: print(m, flush=True))
-            else:
-                image = ensure_local_image(client, force=getattr(args, "force", False),
-                                           say=lambda m: print(m, flush=True))
-            attrs = client.images.get(image).attrs
-        finally:
-            client.close()
-    except InfraError as exc:
-        print(f"taskchaos: {exc}", file=sys.stderr)
+    say = lambda m: print(m, flush=True)  # noqa: E731
+    if getattr(args, "pull", False):
+        found = _image_attrs(connect, lambda client: redis_image(client, say=say))
+    else:
+        found = _image_attrs(connect, lambda client: ensure_local_image(client, force=getattr(args, "force", False),
+                                                                        say=say))
+    if found is None:
         return 2
+    image, attrs = found
     labels = (attrs.get("Config") or {}).get("Labels") or {}
     version = labels.get("taskchaos.redis-version", "")
     print(f"{image}: {attrs['Id'][:19]}, {attrs.get('Size', 0) // 1024} KiB"
@@ -280,20 +275,28 @@ def _cmd_build_rabbitmq(args, connect) -> int:
     from chaos.infra import rabbitmq_image as rabbit
 
     say = lambda m: print(m, flush=True)  # noqa: E731
-    try:
-        client = connect()
-        try:
-            if getattr(args, "force", False) and not getattr(args, "pull", False):
-                image = rabbit.build_local_image(client, say=say)
-            else:
-                image = rabbit.rabbitmq_image(client, say=say)
-            attrs = client.images.get(image).attrs
-        finally:
-            client.close()
-    except InfraError as exc:
-        print(f"taskchaos: {exc}", file=sys.stderr)
+    if getattr(args, "force", False) and not getattr(args, "pull", False):
+        found = _image_attrs(connect, lambda client: rabbit.build_local_image(client, say=say))
+    else:
+        found = _image_attrs(connect, lambda client: rabbit.rabbitmq_image(client, say=say))
+    if found is None:
         return 2
+    image, attrs = found
     labels = (attrs.get("Config") or {}).get("Labels") or {}
     print(f"{image}: {attrs['Id'][:19]}, {attrs.get('Size', 0) // 1024} KiB"
           + (f", {labels[rabbit.SOURCE_LABEL]}" if rabbit.SOURCE_LABEL in labels else ""))
     return 0
+
+
+def _image_attrs(connect, resolve) -> tuple[str, dict] | None:
+    """The image ``resolve(client)`` names and its attributes; None when it failed (the error printed)."""
+    try:
+        client = connect()
+        try:
+            image = resolve(client)
+            return image, client.images.get(image).attrs
+        finally:
+            client.close()
+    except InfraError as exc:
+        print(f"taskchaos: {exc}", file=sys.stderr)
+        return None
