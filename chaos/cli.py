@@ -314,7 +314,10 @@ def main(argv: list[str] | None = None) -> int:
     images_sub = images.add_subparsers(dest="images_command", required=True)
     build = images_sub.add_parser("build", help="build taskchaos/<kind>:local from this host's server (redis-server, "
                                                "rabbitmq-server)")
-    build.add_argument("--kind", choices=["redis", "rabbitmq"], default="redis", help="the broker kind (default redis)")
+    from chaos.brokers import broker_kinds
+
+    kinds = list(broker_kinds())
+    build.add_argument("--kind", choices=kinds, default=kinds[0], help=f"the broker kind (default {kinds[0]})")
     build.add_argument("--force", action="store_true", help="rebuild even when it is current")
     build.add_argument("--pull", action="store_true", help="resolve TASKCHAOS_REDIS_IMAGE as the driver does")
     args, extra = parser.parse_known_args(argv)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from chaos.client import TargetClient
 from chaos.infra.deployment import Deployment
 from chaos.profile import Profile
-from chaos.records.history import History
+from chaos.records.history import BROKER_ROLES, History
 from chaos.records.ledger import read_ledger, release
 from chaos.scenario.model import Scenario
 
@@ -46,7 +46,7 @@ def reconnect_wait_s(profile: Profile, outage_s: float) -> float:
 def broker_outage_s(history: History) -> float:
     """The longest window of a fault on the broker or its connections (0: none struck)."""
     return max((f["end_mono"] - f["start_mono"] for f in history.faults()
-                if f.get("role") in ("broker", "broker-network") and f.get("end_mono")), default=0.0)
+                if f.get("role") in BROKER_ROLES and f.get("end_mono")), default=0.0)
 
 
 def drain_deadline_s(profile: Profile, scenario: Scenario) -> float:

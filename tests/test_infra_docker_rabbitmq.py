@@ -37,9 +37,7 @@ def node(tmp_path_factory):
 
 
 def family(server) -> set[int]:
-    from chaos.infra.docker import _process_tree
-
-    return _process_tree(server.pid)
+    return server.processes()
 
 
 def test_the_image_is_built_from_this_hosts_installation(node):

@@ -226,7 +226,7 @@ class Deployment:
     # -- what the nemesis hurts ----------------------------------------------------------------
     @property
     def broker(self) -> Server:
-        """The server in the broker role (named by its kind, e.g. "redis", "rabbitmq")."""
+        """The server in the broker role (named after its broker kind, chaos/brokers.toml)."""
         names = [name for name, server in self.servers.items() if server.role == "broker"]
         if not names:
             raise InfraError(f"profile {self.profile.id} runs no broker (backend {self.profile.backend} uses none)")

@@ -342,11 +342,14 @@ class DockerServer(Server):
         return False  # the container runs its server alone: no task body runs in it
 
     def listens_on(self, port: int) -> bool:
-        """The container's own processes hold the listener (host networking: the host sees their pids)."""
-        main = self._state().get("Pid")
-        if not main:
-            return False
-        return bool(listener_pids(port) & _process_tree(main))
+        """One of the container's own processes holds the listener (host networking: the host sees it)."""
+        return bool(self.container_id) and any(self._host_sees(pid, self.container_id) for pid in listener_pids(port))
+
+    def processes(self) -> set[int]:
+        """The host pids of the container's processes (a local daemon: those whose cgroup names it)."""
+        if not self.container_id:
+            return set()
+        return {int(e) for e in os.listdir("/proc") if e.isdigit() and self._host_sees(int(e), self.container_id)}
 
     def kill_descendant(self, pid: int) -> None:
         raise InfraError(f"{self.name} ({self._where()}) runs {self.program} alone: killing a child process is "
@@ -403,26 +406,6 @@ class DockerRedisServer(DockerServer):
                          program="redis-server", image=redis_image, ready=RedisPing(port), mount_at="/data",
                          environment={"PATH": IMAGE_PATH},
                          argv=redis_argv("redis-server", port, persistence, Path("/data")), **deadlines)
-
-
-def _process_tree(root: int) -> set[int]:
-    """``root`` and every process below it, from /proc (a container's processes, as the host sees them)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    tree, todo = set(), [root]
-    while todo:
-        pid = todo.pop()
-        if pid not in tree:
-            tree.add(pid)
-            todo += children.get(pid, [])
-    return tree
 
 
 # -- the driver -----------------------------------------------------------------------------------------

@@ -247,10 +247,20 @@ def cmd_images_build(args) -> int:
     Without ``--pull`` it builds ``taskchaos/redis:local`` from this host's redis-server (rebuilt only
     when the host binary changed, or with ``--force``). With ``--pull`` it resolves the configured
     image (``TASKCHAOS_REDIS_IMAGE``) as the driver does: present, pulled, else built."""
+    from chaos.brokers import broker_kinds
     from chaos.infra.docker import connect
 
-    if getattr(args, "kind", "redis") == "rabbitmq":
-        return _cmd_build_rabbitmq(args, connect)
+    # one builder per broker kind, named after it (as the drivers' methods are: InfraDriver.broker_server)
+    kind = getattr(args, "kind", None) or next(iter(broker_kinds()))
+    build = globals().get(f"_cmd_build_{kind.replace('-', '_')}")
+    if build is None:
+        print(f"taskchaos: no image builder for broker kind {kind!r} in {__name__}", file=sys.stderr)
+        return 2
+    return build(args, connect)
+
+
+def _cmd_build_redis(args, connect) -> int:
+    """``taskchaos images build [--force] [--pull]`` for Redis."""
     say = lambda m: print(m, flush=True)  # noqa: E731
     if getattr(args, "pull", False):
         found = _image_attrs(connect, lambda client: redis_image(client, say=say))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from chaos.judgement.expectations import Expectations
 
 PASS, CHANGED, NO_EXPECTATION, NOT_RUN = "pass", "changed", "no-expectation", "not-run"
+LEFT_OUT_NOTE = "left out by the run's budget (profiles' quick_cells): informational; --chaos-budget standard runs them"
 
 
 @dataclass
@@ -90,13 +91,18 @@ class GateResult:
         return self._with(NOT_RUN)
 
     @property
+    def budget_left_out(self) -> list[GateCell]:
+        """The expected cells not run because the run's budget leaves them out (they fail nothing)."""
+        return [c for c in self.not_run if c.left_out]
+
+    @property
     def passed(self) -> bool:
         return not self.errors and not any(c.failing for c in self.cells)
 
     def lines(self) -> list[str]:
         """What a person reads: the decision, then every cell that is not a plain pass."""
         observed = [c for c in self.cells if c.status != NOT_RUN]
-        budget_left = [c for c in self.not_run if c.left_out]
+        budget_left = self.budget_left_out
         not_run = [c for c in self.not_run if not c.left_out]
         head = (f"gate: {'PASS' if self.passed else 'FAIL'} — {len(observed)} cells observed, "
                 f"{len(self._with(PASS))} as expected, {len(self.changed)} changed, "
@@ -114,8 +120,7 @@ class GateResult:
         else:
             out += [f"  NOT RUN {c.message}" for c in not_run]
         if budget_left:
-            out.append(f"  {len(budget_left)} expected cells left out by the run's budget (profiles' quick_cells): "
-                       f"informational; --chaos-budget standard runs them")
+            out.append(f"  {len(budget_left)} expected cells {LEFT_OUT_NOTE}")
         return out
 
     def to_json(self) -> dict:

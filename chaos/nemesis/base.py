@@ -6,6 +6,7 @@ import abc
 
 from chaos.infra.deployment import Deployment
 from chaos.profile import Profile
+from chaos.records.history import BROKER_ROLES
 from chaos.records.ledger import LedgerRecord
 
 
@@ -17,7 +18,7 @@ class Fault(abc.ABC):
 
     def not_applicable(self, profile: Profile) -> str | None:
         """Why this fault means nothing for this profile (None: it applies)."""
-        if self.role in ("broker", "broker-network") and not profile.uses_broker:
+        if self.role in BROKER_ROLES and not profile.uses_broker:
             return f"{profile.name} uses no broker, so {self.name} cannot touch it"
         return None
 

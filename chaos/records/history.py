@@ -31,6 +31,12 @@ class Op:
         return {"kind": self.kind, "type": self.type, "key": self.key, "mono": self.mono, "wall": self.wall, "data": self.data}
 
 
+# What a fault window's ``role`` says it hurt (chaos/nemesis: each fault's ``role``), for the layers
+# that read fault windows back from a history: the drain, the claims.
+EXECUTOR_ROLE = "executor"  # the server running task bodies
+BROKER_ROLES = ("broker", "broker-network")  # the broker's server, or every connection to it
+
+
 class History:
     """Thread-safe append-only list of ops, mirrored to ``path`` when given."""
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from html import escape as e
 from pathlib import Path
 
-from chaos.judgement.gate import GateResult, gate
+from chaos.judgement.gate import LEFT_OUT_NOTE, GateResult, gate
 
 # What each kind of row is called, in the order they are listed (worst first).
 KINDS = {"crashed": "CRASHED", "changed": "CHANGED", "no-expectation": "NO EXPECTATION", "not-run": "NOT RUN"}
@@ -102,7 +102,7 @@ def decision(result: GateResult | None, reason: str = "") -> Decision:
         rows.append(DecisionRow("not-run", c.cell, c.expected, "not run",
                                 run_command(c.claim, c.fault, c.profile, c.persistence, c.infra), False))
     return Decision(result, rows=rows, informational_not_run=len(result.not_run) - len(failing),
-                    left_out=sum(1 for c in result.not_run if c.left_out))
+                    left_out=len(result.budget_left_out))
 
 
 def expectations_of(report: dict) -> Path | None:
@@ -162,8 +162,7 @@ def _informational(d: Decision) -> str:
     if n:
         parts.append(f"{n} expected cell{'s' if n != 1 else ''} not run: informational, the run was a subset of the suite")
     if budget:
-        parts.append(f"{budget} expected cell{'s' if budget != 1 else ''} left out by the run's budget (profiles' "
-                     f"quick_cells): informational; --chaos-budget standard runs them")
+        parts.append(f"{budget} expected cell{'s' if budget != 1 else ''} {LEFT_OUT_NOTE}")
     return "; ".join(parts)
 
 

@@ -5,10 +5,10 @@ persistence mode and infra driver).
 This is the ONE place the page gets its matrix from: swap :func:`verdict_matrix` for the matrix
 module (chaos/report/matrix.py) when it lands, keeping the returned shape:
 
-    {"columns": [{"profile": "rq-default", "backend": "rq"}, ...],
+    {"columns": [{"profile": <profile>, "backend": <backend>}, ...],
      "rows": [{"claim": "persistence", "row": "persistence: an accepted task survives restarts",
-               "seed": {"bgtasks": False, "celery": True, "rq": True},
-               "cells": {"rq-default": [<verdict dict from report.json>, ...], ...}}, ...]}
+               "seed": {<backend>: <the seed's yes/no>, ...},
+               "cells": {<profile>: [<verdict dict from report.json>, ...], ...}}, ...]}
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ import math
 from collections import defaultdict
 
 from chaos.judgement.claims.base import Claim, ClaimResult, Evidence, unsupported_submissions
+from chaos.records.history import EXECUTOR_ROLE
 
 EARLY_TOLERANCE_S = 1.0  # the coarsest clock among the backends: RQ scores scheduled jobs in whole seconds
 LATE_TOLERANCE_S = 2.0
@@ -92,7 +93,7 @@ class Scheduled(Claim):
             due_earliest = times[spec.key]["invoke"] + spec.countdown_s  # the backend cannot have it earlier
             due_latest = times[spec.key]["ok"] + spec.countdown_s
             # no executor before the fault on it healed: the earliest the backend could run it
-            back = [f["end_mono"] for f in faults if f.get("role") == "executor" and f.get("end_mono")
+            back = [f["end_mono"] for f in faults if f.get("role") == EXECUTOR_ROLE and f.get("end_mono")
                     and f["start_mono"] < due_latest < f["end_mono"]]
             runnable_from = max([due_latest, *back])
             first = outcome.attempts[0] if outcome.attempts else None
