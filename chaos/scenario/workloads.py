@@ -104,10 +104,10 @@ def monitoring(fault: str, phase: str, budget: str) -> Scenario:
 
 
 # Countdowns of the scheduled workload. Short, to keep the quick pass cheap — except one that must
-# outlast the Celery profiles' visibility_timeout (5 s) plus one restore sweep (1 s): kombu's Redis
+# outlast the Celery profiles' visibility_timeout (10 s) plus one restore sweep (1 s): kombu's Redis
 # transport counts an ETA message the worker holds unacked as due for redelivery after that long.
 SHORT_COUNTDOWN_S = 2.0
-PAST_VISIBILITY_COUNTDOWN_S = 8.0
+PAST_VISIBILITY_COUNTDOWN_S = 13.0
 STRUCK_BEFORE_DUE_COUNTDOWN_S = 5.0
 
 
