@@ -28,6 +28,8 @@ CAPABILITIES = {
     "reserves_ahead": "the profile setting that says how many messages a worker reserves ahead ('' if none)",
     "monitor": "module:Class of its monitor (chaos.monitor.base.Monitor), '' if it has none",
     "crash_takes_target": "whether a body that exits its process takes the whole target down",
+    "pending_deliveries": "module:function(kind, url) counting what its broker could still deliver (queued, or "
+                          "delivered and not acked; None: cannot tell for that kind), '' if it has none",
 }
 SERVER_FIELDS = ("argv", "ready")
 
@@ -79,17 +81,27 @@ class Backend:
     def crash_takes_target(self) -> bool:
         return bool(self.capabilities["crash_takes_target"])
 
+    def pending_deliveries(self, kind: str, url: str) -> int | None:
+        """How many messages its broker (``kind``, at ``url``, reached directly) could still hand out:
+        0 means no redelivery is possible any more. None: the backend (or the kind) cannot tell."""
+        spec = self.capabilities["pending_deliveries"]
+        return _load_attr(self, "pending_deliveries", spec)(kind, url) if spec else None
+
     def monitor(self):
         """An instance of its monitor (chaos.monitor.base.Monitor), or None."""
         spec = self.capabilities["monitor"]
         if not spec:
             return None
-        module, _, attr = spec.partition(":")
-        try:
-            return getattr(importlib.import_module(module), attr)()
-        except (ImportError, AttributeError) as exc:
-            raise BackendError(f"{self.folder / DESCRIPTION}: capabilities.monitor = {spec!r} cannot be loaded "
-                               f"({exc}): name an importable module:Class") from exc
+        return _load_attr(self, "monitor", spec)()
+
+
+def _load_attr(backend: Backend, capability: str, spec: str):
+    module, _, attr = spec.partition(":")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise BackendError(f"{backend.folder / DESCRIPTION}: capabilities.{capability} = {spec!r} cannot be loaded "
+                           f"({exc}): name an importable module:attribute") from exc
 
 
 def _load(folder: Path) -> Backend:

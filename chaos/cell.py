@@ -78,7 +78,9 @@ class CellRun:
             lines.append(f"  claim: {v.result.note}")
         q = v.evidence["quiesce"]
         lines.append(f"  drain: {q['drained_s']} s of a {q['deadline_s']} s deadline"
-                     + (" (timed out)" if q["timed_out"] else ""))
+                     + (" (timed out)" if q["timed_out"] else "")
+                     + (" (ended when the broker held nothing more to deliver)"
+                        if q.get("ended_by") == "nothing-pending" else ""))
         lines.append(f"  evidence: {self.directory}")
         lines.append(f"  replay:   {v.evidence['replay']}")
         return lines

@@ -4,7 +4,11 @@ profile and the scenario, and take one final status reading per task.
 "lost" is always relative to this deadline: a task not completed and not visibly failed within
 ``deadline_s`` of healing. The drain also lasts at least the profile's ``recovery_window_s`` after
 the last fault ended, so that redeliveries (and duplicates) that the backend's own recovery makes
-inside that window are seen even when every task already looks settled. After an outage of the
+inside that window are seen even when every task already looks settled — unless the backend can
+tell that its broker holds nothing more to deliver (``pending_deliveries``: nothing queued, nothing
+delivered and unacked, on ``NOTHING_PENDING_POLLS`` polls in a row): then no redelivery is possible
+any more, and the drain ends as soon as every task is settled. Not when a periodic scheduler runs
+(the ``beat`` need): its ticks are what such a cell observes, and they keep coming. After an outage of the
 broker the deadline also covers the clients' reconnect backoff (``reconnect_wait_s``), when the
 profile states it.
 """
@@ -23,6 +27,7 @@ from chaos.scenario.model import Scenario
 
 SLACK_S = 5.0
 POLL_S = 0.25
+NOTHING_PENDING_POLLS = 2  # a message is outside the broker only between a worker's pop and its unacked write
 
 
 def reconnect_wait_s(profile: Profile, outage_s: float) -> float:
@@ -72,6 +77,8 @@ class QuiesceReport:
     timed_out: bool
     unsettled: list[str]
     reconnect_wait_s: float = 0.0  # added to the deadline: the clients' reconnect backoff after the broker's outage
+    ended_by: str = "window"  # "window": settled once recovery_window_s had passed; "nothing-pending": settled,
+    # and the broker could deliver nothing more; "deadline": timed out
 
     def to_json(self) -> dict:
         return self.__dict__.copy()
@@ -89,6 +96,14 @@ def _settled(key: str, returned: set[str], status: dict[str, dict]) -> bool:
     return key in returned and state == "succeeded"
 
 
+def _nothing_pending(deployment: Deployment) -> bool:
+    """The broker could hand out nothing more (False when it cannot tell, or cannot be asked now)."""
+    try:
+        return deployment.pending_deliveries() == 0
+    except Exception:  # a broker still coming back after healing: ask again at the next poll
+        return False
+
+
 def quiesce(deployment: Deployment, client: TargetClient, history: History, scenario: Scenario,
             last_fault_end_mono: float | None) -> QuiesceReport:
     history.add("phase", "start", name="quiesce")
@@ -103,6 +118,8 @@ def quiesce(deployment: Deployment, client: TargetClient, history: History, scen
     min_until = (last_fault_end_mono or start) + deployment.profile.recovery_window_s
     keys = [s.key for s in scenario.tasks if s.key in client.ids]
     status: dict[str, dict] = {}
+    may_end_early = not deployment.needs.get("beat")
+    nothing_pending_polls = 0
     while True:
         for action in deployment.revive_crashed():
             history.add("infra", "note", action=action)
@@ -114,16 +131,23 @@ def quiesce(deployment: Deployment, client: TargetClient, history: History, scen
         unsettled = [k for k in keys if not _settled(k, returned, status)]
         now = time.monotonic()
         if not unsettled and now >= min_until:
-            timed_out = False
+            timed_out, ended_by = False, "window"
             break
+        if not unsettled and may_end_early and _nothing_pending(deployment):
+            nothing_pending_polls += 1
+            if nothing_pending_polls >= NOTHING_PENDING_POLLS:
+                timed_out, ended_by = False, "nothing-pending"
+                break
+        else:
+            nothing_pending_polls = 0
         if now - start > deadline_s:
-            timed_out = True
+            timed_out, ended_by = True, "deadline"
             break
         time.sleep(POLL_S)
     drained_s = time.monotonic() - start
     for key in keys:
         client.status(key, final=True)
     history.add("phase", "end", name="quiesce", deadline_s=deadline_s, drained_s=drained_s, timed_out=timed_out,
-                reconnect_wait_s=reconnect_s)
+                reconnect_wait_s=reconnect_s, ended_by=ended_by)
     return QuiesceReport(actions, deadline_s, max(0.0, min_until - start), round(drained_s, 3), timed_out, unsettled,
-                         reconnect_s)
+                         reconnect_s, ended_by)

@@ -223,6 +223,13 @@ class Deployment:
             env["TASKCHAOS_COUNTDOWN_SCHEDULER"] = "1"
         return env
 
+    def pending_deliveries(self) -> int | None:
+        """What the broker could still hand out, asked of the broker server directly (not through the
+        proxy): 0 means no redelivery is possible any more. None: no broker, or the backend cannot tell."""
+        if not self.kind:
+            return None
+        return self.backend.pending_deliveries(self.kind.name, self.kind.url_for(self.ports[self.kind.name]))
+
     # -- what the nemesis hurts ----------------------------------------------------------------
     @property
     def broker(self) -> Server:

@@ -233,7 +233,9 @@ def cell_html(view: CellView, report: dict, run_dir: Path, open_: bool) -> str:
     note = f'<p class="small">note: {e(r["note"])}</p>' if r.get("note") else ""
     q = v.get("evidence", {}).get("quiesce", {})
     drain = (f'drain: {q.get("drained_s")} s of a {q.get("deadline_s")} s deadline'
-             + (" (timed out)" if q.get("timed_out") else "")) if q else ""
+             + (" (timed out)" if q.get("timed_out") else "")
+             + (", ended when the broker held nothing more to deliver" if q.get("ended_by") == "nothing-pending" else "")
+             ) if q else ""
     timeline = timeline_svg(view.cell, view.ops, view.ledger, view.anchor)
     body = (f'<p class="words" data-role="scenario-words">{e(words)}</p>{note}'
             f'<p class="small">outcomes of the {r.get("relevant")} tasks the claim speaks about: '

@@ -1,0 +1,45 @@
+"""The drain ends early only when no redelivery is possible (chaos/quiesce.py, a backend's
+``pending_deliveries``): on real servers, what the broker still holds is counted until the ack."""
+
+import httpx
+
+from chaos.backends import get_backend
+from chaos.cell import run_cell
+from chaos.infra import get_driver
+from chaos.infra.deployment import Deployment
+from chaos.profile import get_profile
+from chaos.records.ledger import read_ledger, release
+from tests.helpers import wait_for
+
+
+def _events(dep, event):
+    return [r for r in read_ledger(dep.ledger_dir).records if r.event == event]
+
+
+def test_what_the_broker_could_still_deliver_is_counted_until_the_ack(tmp_path):
+    dep = Deployment(get_profile("celery-acks-late"), get_driver("process"), tmp_path)
+    with dep:
+        assert dep.pending_deliveries() == 0
+        httpx.post(f"{dep.app_url}/tasks", json={"key": "h", "hold_at": "start", "hold_timeout_s": 60}, timeout=5)
+        wait_for(lambda: _events(dep, "held"))
+        assert dep.pending_deliveries() >= 1  # delivered, running, not acked (acks_late)
+        release(dep.ledger_dir, "h")
+        wait_for(lambda: _events(dep, "returned"))
+        wait_for(lambda: dep.pending_deliveries() == 0)
+        # a countdown the worker holds until it is due: unacked, so a redelivery is still possible
+        httpx.post(f"{dep.app_url}/tasks", json={"key": "c", "countdown_s": 60}, timeout=5)
+        wait_for(lambda: dep.pending_deliveries() == 1)
+        assert not _events(dep, "started")[1:]
+
+
+def test_a_backend_or_a_broker_kind_that_cannot_tell_says_so():
+    assert get_backend("celery").pending_deliveries("rabbitmq", "amqp://guest:guest@127.0.0.1:1//") is None
+    assert get_backend("rq").pending_deliveries("redis", "redis://127.0.0.1:1") is None
+
+
+def test_a_settled_cell_ends_its_drain_before_the_recovery_window(tmp_path):
+    profile = get_profile("celery-acks-late")
+    cell = run_cell("distributed", "none", profile.id, budget="quick", infra="process", run_dir=tmp_path)
+    quiesce = cell.verdict.evidence["quiesce"]
+    assert quiesce["ended_by"] == "nothing-pending" and not quiesce["timed_out"]  # not "window"
+    assert cell.verdict.verdict == "holds"
