@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="the chaos pass (pytest tests/chaos), ending with the verdict table")
     run.add_argument("--budget", default="standard", choices=("quick", "standard", "deep"))
     run.add_argument("--infra", default="process")
-    run.add_argument("--workers", type=int, default=4, help="cells run in parallel (pytest-xdist; default 4)")
+    run.add_argument("--workers", type=int, default=6, help="cells run in parallel (pytest-xdist; default 6: the cells mostly wait on holds, windows and drains)")
     run.add_argument("--seed", type=int, default=None,
                      help="Hypothesis seed of the scenario search (default: a fresh one, printed at the end)")
     run.add_argument("--no-progress", action="store_true", help="no live progress line, even on a terminal")
