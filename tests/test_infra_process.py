@@ -155,3 +155,30 @@ def test_ctrl_c_stops_everything_the_run_started(tmp_path):
             proc.kill()
     assert not any(alive(p) for p in members)
     assert all(session_members(leader) == [] for leader in leaders)
+
+
+# A server that needs `after` seconds to shut down once it gets SIGTERM (a warm shutdown finishing its task).
+_SLOW_TO_STOP = textwrap.dedent("""
+    import signal, sys, time
+    after = float(sys.argv[1])
+    def on_term(*_):
+        time.sleep(after)
+        sys.exit(0)
+    signal.signal(signal.SIGTERM, on_term)
+    print("ready", flush=True)
+    while True:
+        time.sleep(0.05)
+""")
+
+
+@pytest.mark.parametrize("shutdown_s, grace_s, within", [(0.2, 10.0, True), (30.0, 0.5, False)])
+def test_a_graceful_stop_sigkills_what_outlasts_its_grace(tmp_path, shutdown_s, grace_s, within):
+    log = tmp_path / "slow.log"
+    server = ProcessServer(name="slow", role="worker", argv=[sys.executable, "-c", _SLOW_TO_STOP, str(shutdown_s)],
+                           env=None, cwd=tmp_path, log_path=log, ready=LogLine(log, "ready"), ready_deadline_s=20)
+    server.start()
+    pid = server.describe()["pid"]
+    stopped = server.stop(grace_s)
+    assert stopped["exited_within_grace"] is within and stopped["grace_s"] == grace_s
+    assert stopped["exit_code"] == (0 if within else -signal.SIGKILL)
+    assert not server.is_alive() and not alive(pid)

@@ -28,8 +28,10 @@ class Server(abc.ABC):
         """Start and wait until ready."""
 
     @abc.abstractmethod
-    def stop(self) -> None:
-        """Graceful stop (SIGTERM), SIGKILL after the deadline."""
+    def stop(self, grace_s: float | None = None) -> dict:
+        """Graceful stop: SIGTERM, then SIGKILL once ``grace_s`` has passed (None: the server's own stop
+        deadline) — ``docker stop -t N`` semantics. Returns what happened: ``grace_s``, whether the server
+        exited within it (``exited_within_grace``) and how long the stop took (``waited_s``)."""
 
     @abc.abstractmethod
     def kill(self) -> None:

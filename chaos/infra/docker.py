@@ -270,23 +270,30 @@ class DockerServer(Server):
             self.kill()  # also copies its log
             raise InfraError(f"{exc} (or `docker logs {self.container_name}` while the container exists)") from None
 
-    def stop(self) -> None:
+    def stop(self, grace_s: float | None = None) -> dict:
+        grace = int(self.stop_deadline_s if grace_s is None else grace_s)  # docker stop -t takes whole seconds
+        evidence = {"signal": "SIGTERM", "grace_s": grace, "exited_within_grace": True, "waited_s": 0.0}
         container = self._container()
         if container is None:
-            return
+            return {**evidence, "note": "not running"}
         state = container.attrs["State"]
         if state.get("Running"):
             if state.get("Paused"):
                 container.unpause()
-            self._event(f"stopping {self.name} (docker stop, SIGTERM, SIGKILL after {self.stop_deadline_s:.0f} s)")
+            self._event(f"stopping {self.name} (docker stop, SIGTERM, SIGKILL after {grace} s)")
+            start = time.monotonic()
             try:
-                container.stop(timeout=int(self.stop_deadline_s))
+                container.stop(timeout=grace)
             except docker.errors.APIError as exc:
                 self.sync_logs()
                 raise InfraError(f"cannot stop {self.name} ({self._where()}): {exc.explanation or exc}; "
                                  f"see its log: {self.log_path}") from None
-            self._event(f"stopped {self.name}: exit code {self._state().get('ExitCode')}")
+            code = self._state().get("ExitCode")
+            evidence.update(waited_s=round(time.monotonic() - start, 3), exit_code=code,
+                            exited_within_grace=code != 128 + 9)  # 137: the SIGKILL that follows the grace
+            self._event(f"stopped {self.name}: exit code {code}")
         self.sync_logs()
+        return evidence
 
     def kill(self) -> None:
         # The signal docker kill sends, sent at once to the pid recorded at start (when this host sees it

@@ -116,17 +116,24 @@ class ProcessServer(Server):
             time.sleep(0.02)
         LIVE.discard(self)
 
-    def stop(self) -> None:
+    def stop(self, grace_s: float | None = None) -> dict:
+        grace = self.stop_deadline_s if grace_s is None else float(grace_s)
+        evidence = {"signal": "SIGTERM", "grace_s": grace, "exited_within_grace": True, "waited_s": 0.0}
         if self.proc is None:
-            return
+            return {**evidence, "note": "not running"}
+        start = time.monotonic()
         if self.proc.poll() is None:
             if self.paused:
                 self.resume()
             self.proc.send_signal(signal.SIGTERM)  # the leader only: a worker shuts its children down itself
-            if not self._reap(self.stop_deadline_s):
+            if not self._reap(grace):
+                evidence["exited_within_grace"] = False
                 self._signal_group(signal.SIGKILL)
                 self._reap(5)
+        evidence["waited_s"] = round(time.monotonic() - start, 3)
+        evidence["exit_code"] = self.proc.returncode
         self._sweep_group()
+        return evidence
 
     def kill(self) -> None:
         if self.proc is None:

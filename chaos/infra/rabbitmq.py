@@ -237,9 +237,9 @@ class RabbitMQServer(ProcessServer):
             time.sleep(0.02)
         self._seen.clear()
 
-    def stop(self) -> None:
+    def stop(self, grace_s: float | None = None) -> dict:
         self._remember()  # before SIGTERM: once beam.smp is gone its children are orphans, found by pid only
-        super().stop()
+        return super().stop(grace_s)
 
     def owns(self, pid: int) -> bool:
         return super().owns(pid) or pid in self.family()

@@ -27,3 +27,13 @@ class Fault(abc.ABC):
 
     @abc.abstractmethod
     def heal(self, deployment: Deployment) -> dict: ...
+
+
+def start_dead_executors(deployment: Deployment) -> dict:
+    """The heal of a fault that took an executor down: start each one that is not running."""
+    started = []
+    for server in deployment.executors:
+        if not server.is_alive():
+            server.start()
+            started.append({"server": server.name, "pid": server.describe()["pid"]})
+    return {"action": "start", "started": started}

@@ -3,7 +3,7 @@ prefork children, the RQ worker and its horse, or the app for BackgroundTasks); 
 With several workers, the one killed is the one running the trigger task (by the pid its body wrote
 to the ledger)."""
 
-from chaos.nemesis.base import Fault
+from chaos.nemesis.base import Fault, start_dead_executors
 
 
 class KillWorker(Fault):
@@ -18,9 +18,4 @@ class KillWorker(Fault):
         return {"server": server.name, "signal": "SIGKILL", "pid": pid, "driver": server.describe()["driver"]}
 
     def heal(self, deployment) -> dict:
-        started = []
-        for server in deployment.executors:
-            if not server.is_alive():
-                server.start()
-                started.append({"server": server.name, "pid": server.describe()["pid"]})
-        return {"action": "start", "started": started}
+        return start_dead_executors(deployment)
