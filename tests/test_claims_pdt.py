@@ -76,6 +76,15 @@ def test_distributed_needs_two_executors_and_no_task_twice():
     assert (verdict, result.violations) == ("not-claimed", 3)
     result, verdict = judge("distributed", *distributed_run(["worker", "worker-2"], overlap=True))
     assert verdict == "violated" and result.violating_keys == ["d0"]
+    assert result.measurements["overlap_s"] == {"d0": 0.15}  # from d0's second start to its first's last record
+
+
+def test_a_pause_outlasts_the_profiles_lease_within_a_cap():
+    from chaos.nemesis.pause_worker import CAP_S, DEFAULT_S, MARGIN_S, pause_s
+
+    assert pause_s(get_profile("celery-acks-late")) == get_profile("celery-acks-late").settings["lease_s"] + MARGIN_S
+    assert pause_s(get_profile("rq-default")) == CAP_S < get_profile("rq-default").settings["lease_s"]
+    assert pause_s(get_profile("bgtasks")) == DEFAULT_S  # no lease stated
 
 
 def test_throughput_is_measured_against_the_serial_time():

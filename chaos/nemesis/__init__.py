@@ -15,11 +15,12 @@ from chaos.nemesis.broker_down import BrokerDown
 from chaos.nemesis.reset_peer import ResetPeer
 from chaos.nemesis.restart_monitor import RestartMonitor
 from chaos.nemesis.restart_broker import RestartBroker
+from chaos.nemesis.pause_worker import PauseWorker
 from chaos.nemesis.stop_worker import STOP_WORKER_FAULTS
 from chaos.nemesis.timeout import Timeout
 
 FAULTS: dict[str, Fault] = {f.name: f for f in (
-    KillWorker(), KillChild(), *STOP_WORKER_FAULTS, RestartBroker(), KillBroker(),
+    KillWorker(), KillChild(), *STOP_WORKER_FAULTS, PauseWorker(), RestartBroker(), KillBroker(),
     BrokerDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(), RestartMonitor(), KillBeat(),
 )}
 # Network faults hit in one of two phases; a cell names the phase: "<fault>-submit" (the whole

@@ -4,7 +4,9 @@ Property: with two workers (``needs = {"workers": 2}``), no task body runs twice
 or succeeds twice (the checker's ``concurrent`` / ``duplicated``), and the work spreads: task bodies
 ran on more than one executor. Each body records which server ran it (``executor`` in its
 ``started`` record, named by the harness in the server's environment); per-executor counts go in
-the measurements. When everything ran on one executor (BackgroundTasks: the app process), every
+the measurements, and for each task whose attempts ran at the same time, how long they overlapped
+(``overlap_s``: a frozen worker's attempt and the one another worker was handed meanwhile, under
+pause-worker). When everything ran on one executor (BackgroundTasks: the app process), every
 task counts against the claim.
 """
 
@@ -13,6 +15,17 @@ from __future__ import annotations
 from collections import Counter
 
 from chaos.judgement.claims.base import Claim, ClaimResult, Evidence, acknowledged
+
+
+def overlap_s(attempts) -> float:
+    """The longest time two of a task's attempts ran together: from the later one's start to the
+    earlier of their last records (0.0 when none overlapped)."""
+    longest = 0.0
+    ordered = sorted(attempts, key=lambda a: a.start_mono)
+    for i, first in enumerate(ordered):
+        for later in ordered[i + 1:]:
+            longest = max(longest, min(first.last_mono, later.last_mono) - later.start_mono)
+    return round(longest, 3)
 
 
 def attempts_per_executor(evidence: Evidence) -> dict[str, int]:
@@ -25,7 +38,7 @@ class Distributed(Claim):
     name = "distributed"
     seed_row = "distributed"
     property = "with two workers, no task runs twice at once or succeeds twice, and bodies run on more than one worker"
-    faults = ("none", "kill-worker")
+    faults = ("none", "kill-worker", "pause-worker")
     needs = {"workers": 2}
 
     def judge(self, evidence: Evidence, profile) -> ClaimResult:
@@ -34,7 +47,8 @@ class Distributed(Claim):
         counts = dict(Counter(o.outcome for o in outcomes.values()))
         per_executor = attempts_per_executor(evidence)
         pids = sorted({r.pid for r in evidence.ledger.records if r.event == "started"})
-        measurements = {"attempts_per_executor": per_executor, "body_pids": len(pids)}
+        overlaps = {k: overlap_s(o.attempts) for k, o in outcomes.items() if o.concurrent}
+        measurements = {"attempts_per_executor": per_executor, "body_pids": len(pids), "overlap_s": overlaps}
         if not keys:
             return ClaimResult(self.name, False, 0, 0, counts, note="no acknowledged task: the run proves nothing",
                                measurements=measurements)
