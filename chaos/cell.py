@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from chaos.infra import get_driver
@@ -17,6 +17,7 @@ from chaos.infra.deployment import Deployment
 from chaos.judgement.checker import CheckResult, check
 from chaos.judgement.claims import CLAIMS, Evidence
 from chaos.judgement.verdict import Verdict, decide
+from chaos.landing import missed, words
 from chaos.nemesis import FAULTS, PHASES
 from chaos.profile import Profile, get_profile
 from chaos.records.ledger import read_ledger
@@ -76,6 +77,8 @@ class CellRun:
                          + (f" recovery {o.recovery_s}s" if o.recovery_s is not None else ""))
         if v.result.note:
             lines.append(f"  claim: {v.result.note}")
+        for f in v.evidence.get("faults", []):
+            lines.append(f"  fault hit: {f.get('name')}: {words(f.get('hit'))}")
         q = v.evidence["quiesce"]
         lines.append(f"  drain: {q['drained_s']} s of a {q['deadline_s']} s deadline"
                      + (" (timed out)" if q["timed_out"] else "")
@@ -132,8 +135,12 @@ def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: s
     ledger = read_ledger(deployment.ledger_dir)
     result = check(list(scenario.tasks), record.history, ledger)
     claim_result = CLAIMS[claim].judge(Evidence(list(scenario.tasks), result, ledger, record.history), profile)
+    decided = decide(claim_result, profile.backend)
+    missed_why = missed(record.history.faults())
+    if missed_why:  # a fault that hit nothing it was meant to proves nothing, whatever the claim saw
+        decided, claim_result = "inconclusive", replace(claim_result, note=missed_why)
     verdict = Verdict(claim=claim, fault=fault, profile=profile.name, persistence=profile.persistence,
-                      backend=profile.backend, infra=infra, verdict=decide(claim_result, profile.backend), result=claim_result,
+                      backend=profile.backend, infra=infra, verdict=decided, result=claim_result,
                       evidence={"scenario": str(directory / "scenario.json"), "directory": str(directory),
                                 "quiesce": record.quiesce.to_json(), "faults": record.history.faults(),
                                 "deployment": record.deployment,

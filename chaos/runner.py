@@ -18,6 +18,7 @@ from pathlib import Path
 
 from chaos.client import TargetClient
 from chaos.infra.deployment import Deployment
+from chaos.landing import at_strike
 from chaos.monitor.observe import observe
 from chaos.nemesis import FAULTS
 from chaos.quiesce import QuiesceReport, quiesce
@@ -78,8 +79,9 @@ def _strike(deployment: Deployment, history: History, fault_event, trigger: Ledg
     fault_id = uuid.uuid4().hex[:8]
     trig = {"key": trigger.key, "event": trigger.event, "attempt": trigger.attempt, "pid": trigger.pid} if trigger \
         else {"event": fault_event.at_event}
+    hit = at_strike(read_ledger(deployment.ledger_dir).records, history, trigger, fault_event.at_event)
     history.add("fault", "start", fault_event.at_key, id=fault_id, name=fault.name, role=fault.role, trigger=trig,
-                window_s=fault.window_s)
+                window_s=fault.window_s, hit=hit)
     start = time.monotonic()
     evidence = fault.strike(deployment, trigger)
     history.add("fault", "note", fault_event.at_key, id=fault_id, name=fault.name, struck=evidence)

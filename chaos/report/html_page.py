@@ -22,6 +22,7 @@ from html import escape as e
 from pathlib import Path
 
 from chaos.judgement.gate import GateResult
+from chaos.landing import words as landing_words
 from chaos.report.cell_view import CellView, cell_anchor, load_cell, relative_to_run
 from chaos.report.decision import Decision, decision, decision_html, judge_report
 from chaos.report.matrix import TASK_ORDER, task_tally, tasks_text
@@ -237,7 +238,9 @@ def cell_html(view: CellView, report: dict, run_dir: Path, open_: bool) -> str:
              + (", ended when the broker held nothing more to deliver" if q.get("ended_by") == "nothing-pending" else "")
              ) if q else ""
     timeline = timeline_svg(view.cell, view.ops, view.ledger, view.anchor)
-    body = (f'<p class="words" data-role="scenario-words">{e(words)}</p>{note}'
+    hits = "".join(f'<p class="small" data-role="fault-hit">fault hit: {e(f.get("name"))}: {e(landing_words(f.get("hit")))}</p>'
+                   for f in v.get("evidence", {}).get("faults", []))
+    body = (f'<p class="words" data-role="scenario-words">{e(words)}</p>{note}{hits}'
             f'<p class="small">outcomes of the {r.get("relevant")} tasks the claim speaks about: '
             f'{e(", ".join(f"{k} {n}" for k, n in r.get("counts", {}).items()))} · {e(drain)} · '
             f'cell ran in {view.cell.get("duration_s")} s'

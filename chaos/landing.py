@@ -1,0 +1,61 @@
+"""Proof that a fault landed: what it hit, read from the ledger and the history at the strike, and
+the rule that a fault which hit nothing it was meant to makes the cell ``inconclusive``, never ``holds``.
+
+- ``at_strike(records, history, trigger, at_event)``: the tasks running (key, attempt, pid) and the
+  tasks accepted but not started, and whether the trigger was still where the fault meant to find it
+  — for a fault aimed at a held task (``at_event`` "held"), that attempt still running, not returned.
+  The runner records it with the fault's start (``hit``).
+- ``missed(faults)``: why a cell's faults prove nothing (None: each one landed).
+- ``words(hit)``: the line every cell's summary and page show, e.g. "t0 running in pid 4321
+  (attempt 1), 5 accepted and not started, 0 others running".
+"""
+
+from __future__ import annotations
+
+from chaos.records.history import History
+from chaos.records.ledger import LedgerRecord
+
+ENDS = ("succeeded", "failed", "crashing", "returned")
+
+
+def at_strike(records: list[LedgerRecord], history: History, trigger: LedgerRecord | None, at_event: str) -> dict:
+    started: dict[tuple[str, int], LedgerRecord] = {}
+    ended: set[tuple[str, int]] = set()
+    for r in records:
+        if r.event == "started":
+            started.setdefault((r.key, r.attempt), r)
+        elif r.event in ENDS:
+            ended.add((r.key, r.attempt))
+    running = sorted((k, a, r.pid) for (k, a), r in started.items() if (k, a) not in ended)
+    accepted = {op.key for op in history.ops if op.kind == "submit" and op.type == "ok"}
+    queued = sorted(accepted - {k for k, _ in started})
+    hit = {"running": [{"key": k, "attempt": a, "pid": p} for k, a, p in running], "queued": queued}
+    if trigger is not None:
+        still = (trigger.key, trigger.attempt) not in ended
+        hit["trigger"] = {"key": trigger.key, "attempt": trigger.attempt, "pid": trigger.pid, "event": trigger.event,
+                          "still_there": still if at_event == "held" else True}
+    return hit
+
+
+def missed(faults: list[dict]) -> str | None:
+    """Why the cell's faults hit nothing they were meant to, or None."""
+    for fault in faults:
+        trigger = (fault.get("hit") or {}).get("trigger")
+        if trigger and not trigger["still_there"]:
+            return (f"{fault.get('name')} struck after {trigger['key']} (attempt {trigger['attempt']}) had already "
+                    f"finished: the fault hit nothing it was meant to, so the run proves nothing")
+    return None
+
+
+def words(hit: dict | None) -> str:
+    if not hit:
+        return "not recorded"
+    parts = []
+    trigger = hit.get("trigger")
+    if trigger:
+        where = "running" if trigger["still_there"] else "already finished"
+        parts.append(f"{trigger['key']} {where} in pid {trigger['pid']} (attempt {trigger['attempt']})")
+    others = [r for r in hit.get("running", []) if not trigger or r["key"] != trigger["key"]]
+    parts.append(f"{len(hit.get('queued', []))} accepted and not started")
+    parts.append(f"{len(others)} other{'s' if len(others) != 1 else ''} running")
+    return ", ".join(parts)
