@@ -36,11 +36,17 @@ class Profile:
     redis_client: dict = field(hash=False, compare=False)
     broker: str | None = None  # the broker kind it runs on (chaos/backends.py: the backend's first), or none
     quick_cells: tuple[str, ...] | None = None  # the cells the quick budget runs ("claim/fault[@mode]"); None: all
+    quick_leaves_out: tuple[str, ...] = ()  # cells ("claim/fault") the quick budget leaves to the standard one
 
     def left_out_by(self, budget: str, claim: str, fault: str, mode: str | None = None) -> str | None:
         """Why ``budget`` does not run this cell (None: it runs it). Only the quick budget leaves cells
         out, and only of a profile whose ``quick_cells`` says which it runs; ``mode`` None: any mode."""
-        if budget != "quick" or self.quick_cells is None or quick_runs_everything():
+        if budget != "quick" or quick_runs_everything():
+            return None
+        if f"{claim}/{fault}" in self.quick_leaves_out:
+            return (f"the quick budget leaves {claim}/{fault} of {self.name} to the standard one (its quick_leaves_out); "
+                    f"--chaos-budget standard runs it")
+        if self.quick_cells is None:
             return None
         for entry in self.quick_cells:
             cell, _, entry_mode = entry.partition("@")
@@ -154,6 +160,7 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
             quick_cells = raw.pop("quick_cells", None)
             if quick_cells is not None:
                 quick_cells = _quick_cells(file, name, quick_cells)
+            leaves_out = _quick_cells(file, name, raw.pop("quick_leaves_out", []))
             for required in ("retries", "retry_countdown_s", "recovery_window_s"):
                 if required not in raw:
                     raise ProfileError(f"{where(file, f'profiles.{name}')}: profile {name!r} lacks {required!r}")
@@ -167,7 +174,8 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
             except BrokerError as exc:
                 raise ProfileError(f"{backend.folder / 'backend.toml'}: brokers: {exc}") from exc
             profiles[name] = Profile(name=name, backend=backend.name, persistence=mode, settings=raw,
-                                     redis_client=client, broker=broker, quick_cells=quick_cells)
+                                     redis_client=client, broker=broker, quick_cells=quick_cells,
+                                     quick_leaves_out=leaves_out)
     return profiles
 
 

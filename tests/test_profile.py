@@ -139,3 +139,13 @@ def test_the_drain_waits_for_the_clients_reconnect_backoff_after_a_broker_outage
     assert [reconnect_wait_s(rabbit, d) for d in (0, 1, 2, 10, 21)] == [0.0, 1.0, 0.0, 2.0, 9.0]
     assert reconnect_wait_s(rabbit, 1000) <= 30
     assert reconnect_wait_s(get_profile("celery-default"), 21) == 0.0
+
+
+def test_quick_leaves_out_leaves_those_cells_to_the_standard_budget():
+    from chaos.profile import get_profile
+
+    profile = get_profile("rq-retry")
+    assert "distributed/pause-worker" in profile.quick_leaves_out
+    assert "quick_leaves_out" in profile.left_out_by("quick", "distributed", "pause-worker")
+    assert profile.left_out_by("standard", "distributed", "pause-worker") is None
+    assert profile.left_out_by("quick", "persistence", "kill-worker") is None
