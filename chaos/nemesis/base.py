@@ -29,6 +29,12 @@ class Fault(abc.ABC):
     def heal(self, deployment: Deployment) -> dict: ...
 
 
+def struck_executor(deployment: Deployment, trigger: LedgerRecord | None):
+    """The executor an executor fault hits: the one whose process wrote the trigger record (with
+    several workers, the one running the trigger task), else the deployment's executor."""
+    return deployment.executor_for(trigger.pid) if trigger else deployment.executor
+
+
 def start_dead_executors(deployment: Deployment) -> dict:
     """The heal of a fault that took an executor down: start each one that is not running."""
     started = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 
-from chaos.nemesis.base import Fault
+from chaos.nemesis.base import Fault, struck_executor
 from chaos.profile import Profile
 
 MARGIN_S = 3.0  # past the lease: one restore sweep or heartbeat check, on a loaded machine
@@ -36,7 +36,7 @@ class PauseWorker(Fault):
     role = "executor"
 
     def strike(self, deployment, trigger) -> dict:
-        server = deployment.executor_for(trigger.pid) if trigger else deployment.executor
+        server = struck_executor(deployment, trigger)
         lease = deployment.profile.settings.get("lease_s")
         seconds = pause_s(deployment.profile)
         start = time.monotonic()

@@ -16,7 +16,7 @@ the ledger); for a backend whose app executes task bodies, the app is what is st
 ``--timeout-graceful-shutdown`` then applies too).
 """
 
-from chaos.nemesis.base import Fault, start_dead_executors
+from chaos.nemesis.base import Fault, start_dead_executors, struck_executor
 from chaos.records.ledger import release
 
 
@@ -32,7 +32,7 @@ class StopWorker(Fault):
                                                       if finish_in_grace else "runs past the grace"))
 
     def strike(self, deployment, trigger) -> dict:
-        server = deployment.executor_for(trigger.pid) if trigger else deployment.executor
+        server = struck_executor(deployment, trigger)
         pid = server.describe()["pid"]
         if self.finish_in_grace and trigger:
             release(deployment.ledger_dir, trigger.key)  # a body's hold is released by a file, not by its process
