@@ -36,22 +36,18 @@ class Profile:
     redis_client: dict = field(hash=False, compare=False)
     broker: str | None = None  # the broker kind it runs on (chaos/backends.py: the backend's first), or none
     quick_cells: tuple[str, ...] | None = None  # the cells the quick budget runs ("claim/fault[@mode]"); None: all
-    quick_leaves_out: tuple[str, ...] = ()  # cells ("claim/fault") the quick budget leaves to the standard one
+    quick_leaves_out: tuple[str, ...] = ()  # cells ("claim/fault[@mode]") the quick budget leaves to the standard one
 
     def left_out_by(self, budget: str, claim: str, fault: str, mode: str | None = None) -> str | None:
         """Why ``budget`` does not run this cell (None: it runs it). Only the quick budget leaves cells
         out, and only of a profile whose ``quick_cells`` says which it runs; ``mode`` None: any mode."""
         if budget != "quick" or quick_runs_everything():
             return None
-        if f"{claim}/{fault}" in self.quick_leaves_out:
+        if any(_names_cell(entry, claim, fault, mode) for entry in self.quick_leaves_out):
             return (f"the quick budget leaves {claim}/{fault} of {self.name} to the standard one (its quick_leaves_out); "
                     f"--chaos-budget standard runs it")
-        if self.quick_cells is None:
+        if self.quick_cells is None or any(_names_cell(entry, claim, fault, mode) for entry in self.quick_cells):
             return None
-        for entry in self.quick_cells:
-            cell, _, entry_mode = entry.partition("@")
-            if cell == f"{claim}/{fault}" and (not entry_mode or mode is None or entry_mode == mode):
-                return None
         return (f"the quick budget runs {len(self.quick_cells)} cells of {self.name} (its quick_cells: "
                 f"{', '.join(self.quick_cells)}); --chaos-budget standard runs them all")
 
@@ -160,7 +156,7 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
             quick_cells = raw.pop("quick_cells", None)
             if quick_cells is not None:
                 quick_cells = _quick_cells(file, name, quick_cells)
-            leaves_out = _quick_cells(file, name, raw.pop("quick_leaves_out", []))
+            leaves_out = _quick_cells(file, name, raw.pop("quick_leaves_out", []), "quick_leaves_out")
             for required in ("retries", "retry_countdown_s", "recovery_window_s"):
                 if required not in raw:
                     raise ProfileError(f"{where(file, f'profiles.{name}')}: profile {name!r} lacks {required!r}")
@@ -179,20 +175,28 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
     return profiles
 
 
-def _quick_cells(file: Path, name: str, value) -> tuple[str, ...]:
-    """A profile's ``quick_cells``: a list of "claim/fault" or "claim/fault@mode" naming known claims and faults."""
+def _names_cell(entry: str, claim: str, fault: str, mode: str | None) -> bool:
+    """Whether a ``quick_cells`` / ``quick_leaves_out`` entry ("claim/fault" or "claim/fault@mode") names
+    this cell; ``mode`` None: any mode."""
+    cell, _, entry_mode = entry.partition("@")
+    return cell == f"{claim}/{fault}" and (not entry_mode or mode is None or entry_mode == mode)
+
+
+def _quick_cells(file: Path, name: str, value, key: str = "quick_cells") -> tuple[str, ...]:
+    """A profile's ``quick_cells`` (or ``quick_leaves_out``, ``key``): a list of "claim/fault" or
+    "claim/fault@mode" naming known claims and faults."""
     from chaos.judgement.claims import CLAIMS
     from chaos.nemesis import fault_labels
 
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ProfileError(f"{where(file, f'profiles.{name}', 'quick_cells')}: profile {name!r}: quick_cells is a list of \"claim/fault\" or "
+        raise ProfileError(f"{where(file, f'profiles.{name}', key)}: profile {name!r}: {key} is a list of \"claim/fault\" or "
                            f"\"claim/fault@mode\" strings")
     faults = ["none", *fault_labels()]
     for entry in value:
         cell, _, _mode = entry.partition("@")
         claim, _, fault = cell.partition("/")
         if claim not in CLAIMS or fault not in faults:
-            raise ProfileError(f"{where(file, f'profiles.{name}', 'quick_cells')}: profile {name!r}: quick_cells entry {entry!r} names no known cell (claims: "
+            raise ProfileError(f"{where(file, f'profiles.{name}', key)}: profile {name!r}: {key} entry {entry!r} names no known cell (claims: "
                                f"{', '.join(CLAIMS)}; faults: {', '.join(faults)})")
     return tuple(value)
 

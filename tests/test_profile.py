@@ -149,3 +149,13 @@ def test_quick_leaves_out_leaves_those_cells_to_the_standard_budget():
     assert "quick_leaves_out" in profile.left_out_by("quick", "distributed", "pause-worker")
     assert profile.left_out_by("standard", "distributed", "pause-worker") is None
     assert profile.left_out_by("quick", "persistence", "kill-worker") is None
+
+
+def test_quick_leaves_out_entries_may_name_a_mode_like_quick_cells(tmp_path):
+    from dataclasses import replace
+
+    from chaos.profile import get_profile
+
+    profile = replace(get_profile("rq-retry"), quick_leaves_out=("persistence/kill-broker@rdb",))
+    assert profile.left_out_by("quick", "persistence", "kill-broker", "rdb")
+    assert profile.left_out_by("quick", "persistence", "kill-broker", "aof-always") is None
