@@ -96,14 +96,6 @@ def _settled(key: str, returned: set[str], status: dict[str, dict]) -> bool:
     return key in returned and state == "succeeded"
 
 
-def _nothing_pending(deployment: Deployment) -> bool:
-    """The broker could hand out nothing more (False when it cannot tell, or cannot be asked now)."""
-    try:
-        return deployment.pending_deliveries() == 0
-    except Exception:  # a broker still coming back after healing: ask again at the next poll
-        return False
-
-
 def quiesce(deployment: Deployment, client: TargetClient, history: History, scenario: Scenario,
             last_fault_end_mono: float | None) -> QuiesceReport:
     history.add("phase", "start", name="quiesce")
@@ -133,7 +125,7 @@ def quiesce(deployment: Deployment, client: TargetClient, history: History, scen
         if not unsettled and now >= min_until:
             timed_out, ended_by = False, "window"
             break
-        if not unsettled and may_end_early and _nothing_pending(deployment):
+        if not unsettled and may_end_early and deployment.pending_deliveries() == 0:
             nothing_pending_polls += 1
             if nothing_pending_polls >= NOTHING_PENDING_POLLS:
                 timed_out, ended_by = False, "nothing-pending"

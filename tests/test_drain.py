@@ -43,3 +43,9 @@ def test_a_settled_cell_ends_its_drain_before_the_recovery_window(tmp_path):
     quiesce = cell.verdict.evidence["quiesce"]
     assert quiesce["ended_by"] == "nothing-pending" and not quiesce["timed_out"]  # not "window"
     assert cell.verdict.verdict == "holds"
+
+
+def test_a_broker_that_does_not_answer_yet_cannot_tell():
+    from chaos.infra.ports import free_port
+
+    assert get_backend("celery").pending_deliveries("redis", f"redis://127.0.0.1:{free_port()}") is None

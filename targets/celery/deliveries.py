@@ -22,7 +22,8 @@ UNACKED = "unacked"
 
 def pending(kind: str, url: str) -> int | None:
     """Messages that Celery's broker at ``url`` (a broker of ``kind``, reached directly, not through
-    the proxy) could still deliver; ``None`` when this kind does not let us see them."""
+    the proxy) could still deliver; ``None`` when this kind does not let us see them, or the broker does
+    not answer yet."""
     if kind != "redis":
         return None
     client = redis.Redis.from_url(f"{url}/{BROKER_DB}", socket_timeout=2.0, socket_connect_timeout=2.0)
@@ -32,5 +33,7 @@ def pending(kind: str, url: str) -> int | None:
             if client.type(key) == b"list":
                 count += client.llen(key)
         return int(count)
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):  # still coming back after a fault: cannot tell yet
+        return None
     finally:
         client.close()
