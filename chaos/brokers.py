@@ -4,6 +4,7 @@ it, so a kind or a mode is added there, not in code."""
 
 from __future__ import annotations
 
+import importlib
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -31,6 +32,7 @@ class BrokerKind:
     results: str = "self"  # where results and task state live: "self", or the kind run beside it
     results_durability: str | None = None  # that kind's mode
     server_settings: tuple[str, ...] = ()  # profile settings its server is started with
+    settled: str | None = None  # module:function probe: has it written what it acknowledged (chaos/infra/settle.py)
 
     def url_for(self, port: int) -> str:
         return self.url.format(port=port)
@@ -49,6 +51,17 @@ class BrokerKind:
     def options(self, mode: str) -> list[str]:
         """The server's command-line options for ``mode``."""
         return list(self._mode(mode).get("server", []))
+
+    def settle_probe(self):
+        """The function ``settled`` names (url -> {"settled": bool, ...}), or None: the kind has none."""
+        if not self.settled:
+            return None
+        module, _, attr = self.settled.partition(":")
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise BrokerError(f"{where(BROKERS_FILE, self.name, 'settled')}: [{self.name}] settled = {self.settled!r} "
+                              f"cannot be loaded ({exc}): name an importable module:function") from exc
 
     def client(self, mode: str) -> dict:
         """What the clients must declare for ``mode`` (queue type, durable queue, persistent messages)."""
@@ -73,12 +86,12 @@ def broker_kinds(path: Path = BROKERS_FILE) -> dict[str, BrokerKind]:
             if not isinstance(spec, dict) or set(spec) - {"server", "client"}:
                 raise BrokerError(f"{path}: [{name}.durability.{mode}] holds server (options) and client (settings) only")
         unknown = sorted(set(raw) - {"title", "url", "results", "results_durability", "server_settings", "default",
-                                     "durability"})
+                                     "durability", "settled"})
         if unknown:
             raise BrokerError(f"{where(path, name)}: [{name}] has unknown keys {', '.join(unknown)}")
         kinds[name] = BrokerKind(name, raw["title"], raw["default"], dict(raw["durability"]), raw["url"],
                                  raw.get("results", "self"), raw.get("results_durability"),
-                                 tuple(raw.get("server_settings", ())))
+                                 tuple(raw.get("server_settings", ())), raw.get("settled"))
     for kind in kinds.values():
         if kind.results != "self" and (kind.results not in kinds or kinds[kind.results].results != "self"):
             raise BrokerError(f"{where(path, kind.name, 'results')}: [{kind.name}] results = {kind.results!r}: name \"self\" or a kind that keeps "

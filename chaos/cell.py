@@ -30,14 +30,15 @@ NO_FAULT = "none"
 
 def parse_fault(label: str) -> tuple[str, str]:
     """A cell's fault label → (fault name, phase): ``kill-worker`` → (kill-worker, run);
-    ``latency-submit`` → (latency, submit). ``none`` → (none, run)."""
+    ``latency-submit`` → (latency, submit). ``none`` → (none, run). A fault that strikes at a moment of
+    its own (``strikes_at``, e.g. kill-broker) gets that phase."""
     for phase in PHASES:
         base = label.removesuffix(f"-{phase}")
         if base != label and base in FAULTS and FAULTS[base].window_s:
             return base, phase
     if label in FAULTS and FAULTS[label].window_s:
         raise RunError(f"fault {label!r} lasts a window: name its phase, {label}-submit or {label}-run")
-    return label, "run"
+    return label, (FAULTS[label].strikes_at if label in FAULTS else None) or "run"
 
 
 def workload_for(claim: str, fault: str, budget: str) -> Scenario:

@@ -5,7 +5,8 @@ the rule that a fault which hit nothing it was meant to makes the cell ``inconcl
   tasks accepted but not started, and whether the trigger was still where the fault meant to find it
   — for a fault aimed at a held task (``at_event`` "held"), that attempt still running, not returned.
   The runner records it with the fault's start (``hit``).
-- ``missed(faults)``: why a cell's faults prove nothing (None: each one landed).
+- ``missed(faults)``: why a cell's faults prove nothing (None: each one landed): a trigger that had
+  finished, or a broker kill whose broker never said it had written what it acknowledged.
 - ``words(hit)``: the line every cell's summary and page show, e.g. "t0 running in pid 4321
   (attempt 1), 5 accepted and not started, 0 others running".
 """
@@ -44,6 +45,11 @@ def missed(faults: list[dict]) -> str | None:
         if trigger and not trigger["still_there"]:
             return (f"{fault.get('name')} struck after {trigger['key']} (attempt {trigger['attempt']}) had already "
                     f"finished: the fault hit nothing it was meant to, so the run proves nothing")
+        settle = (fault.get("struck") or {}).get("settle") or {}
+        if settle.get("settled") is False:
+            return (f"{fault.get('name')}: the broker never said it had written what it acknowledged (waited "
+                    f"{settle.get('waited_s')} s, {settle.get('polls')} polls), so the kill would prove nothing of its "
+                    "durability mode")
     return None
 
 

@@ -173,10 +173,14 @@ def run_scenario(deployment: Deployment, scenario: Scenario, directory: Path) ->
         in_submission = {f.at_key: f for f in scenario.faults if f.phase == "submit"}
         gates = {g.after_key: g for g in scenario.gates}
         struck = []
+        before_last = [f for f in scenario.faults if f.phase == "last-submit"]
         for index, spec in enumerate(scenario.tasks):
             pause_s = scenario.pause_before_s(index)
             if pause_s:  # submission pacing is part of the plan: this wait *is* the scenario, not a guess
                 time.sleep(pause_s)
+            if index == len(scenario.tasks) - 1:  # the last submission is made inside these faults
+                for event in before_last:
+                    struck.append((*_strike(deployment, history, event, _trigger(deployment, event)), event))
             client.submit(spec)
             if spec.key in gates:  # the next tasks wait until this one reaches the gate's point
                 _gate(deployment, history, gates[spec.key])

@@ -24,9 +24,11 @@ from chaos.infra.readiness import AllOf, HttpHealth, LogLine, log_size, read_fro
 from chaos.infra.broker_proxy import BrokerProxy
 from chaos.backends import get_backend
 from chaos.brokers import broker_kind
+from chaos.infra.settle import wait_settled
 from chaos.profile import Profile
 
 WORKER_NAME = "worker"
+SETTLE_DEADLINE_S = 10.0  # longer than Redis postpones an AOF write (2 s), with room for a loaded machine
 PORT_TRIES = 3  # ports a server may try when the one chosen for it is taken before it binds it
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -229,6 +231,15 @@ class Deployment:
         if not self.kind:
             return None
         return self.backend.pending_deliveries(self.kind.name, self.kind.url_for(self.ports[self.kind.name]))
+
+    def settle_broker(self, deadline_s: float = SETTLE_DEADLINE_S) -> dict:
+        """Wait until the broker says it has put in its files everything it acknowledged (its kind's
+        probe, asked of the server directly): the evidence, ``settled`` None when the kind has no probe."""
+        probe = self.kind.settle_probe() if self.kind else None
+        if probe is None:
+            return {"settled": None, "why": f"{self.kind.title if self.kind else 'no broker'} has no probe of what it "
+                                            "has written (chaos/brokers.toml: settled)"}
+        return wait_settled(probe, self.kind.url_for(self.ports[self.kind.name]), deadline_s)
 
     # -- what the nemesis hurts ----------------------------------------------------------------
     @property

@@ -15,6 +15,9 @@ class Fault(abc.ABC):
     description: str
     role: str  # what it hurts: "executor" (the server running task bodies), "broker", "broker-network", ...
     window_s: float = 0.0  # how long the fault lasts before heal (0: strike and heal at once)
+    # The phase a workload gives this fault whatever the cell's (chaos/scenario/model.py, e.g.
+    # "last-submit": it needs the last submission made inside it); None: the cell's phase.
+    strikes_at: str | None = None
 
     def not_applicable(self, profile: Profile) -> str | None:
         """Why this fault means nothing for this profile (None: it applies)."""

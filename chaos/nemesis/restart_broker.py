@@ -2,13 +2,25 @@
 points, and flushes the AOF), then start it on the same port and data directory. Formerly
 ``restart-redis`` (chaos/renames.py)."""
 
-from chaos.nemesis.broker_bounce import BrokerBounce
+from chaos.nemesis.base import Fault
 
 
-class RestartBroker(BrokerBounce):
+class RestartBroker(Fault):
     name = "restart-broker"
     description = "stop the broker gracefully (SIGTERM) while a task runs and others wait, then start it"
-    signal = "SIGTERM"
+    role = "broker"
 
-    def _take_down(self, broker) -> None:
+    def strike(self, deployment, trigger) -> dict:
+        broker = deployment.broker
+        where = broker.describe()
         broker.stop()
+        return {"server": broker.name, "signal": "SIGTERM", "pid": where["pid"],
+                "persistence": deployment.profile.persistence, "driver": where["driver"],
+                "container": where.get("container")}
+
+    def heal(self, deployment) -> dict:
+        broker = deployment.broker
+        broker.start()
+        where = broker.describe()
+        return {"server": broker.name, "action": "start", "pid": where["pid"], "driver": where["driver"],
+                "container": where.get("container")}

@@ -81,7 +81,7 @@ class History:
         return [op for op in self.ops if op.kind == kind and (type is None or op.type == type)]
 
     def faults(self) -> list[dict]:
-        """Fault windows: one dict per fault with start and end times."""
+        """Fault windows: one dict per fault with start and end times, and what its strike reported (``struck``)."""
         windows: dict[str, dict] = {}
         for op in self.ops:
             if op.kind != "fault":
@@ -89,6 +89,8 @@ class History:
             fid = op.data["id"]
             if op.type == "start":
                 windows[fid] = {"id": fid, "name": op.data.get("name"), "start_mono": op.mono, "end_mono": None, **op.data}
+            elif op.type == "note" and fid in windows and "struck" in op.data:
+                windows[fid]["struck"] = op.data["struck"]
             elif op.type == "end" and fid in windows:
                 windows[fid]["end_mono"] = op.mono
         return list(windows.values())

@@ -93,6 +93,12 @@ def _when(event: dict, specs: dict[str, dict]) -> str:
 
 def _struck(data: dict) -> str:
     s = data.get("struck") or {}
+    if "frozen" in s:  # kill-broker: settled, frozen, then killed at the heal
+        settle = s.get("settle") or {}
+        said = ("without waiting (its kind has no probe of what it has written)" if settle.get("settled") is None
+                else f"once it said it had written what it acknowledged ({settle.get('waited_s')} s)" if settle["settled"]
+                else f"— it never said it had written what it acknowledged ({settle.get('waited_s')} s), so it was not")
+        return f"the {s.get('server', 'broker')} process (pid {s.get('pid')}) was frozen {said}"
     if s.get("signal"):
         what = s.get("server", "a server")
         if s.get("parent_pid"):
@@ -114,6 +120,9 @@ def _healed(start: dict | None, end: dict | None) -> str:
     took = end["mono"] - start["mono"] if start else None
     h = end.get("data", {}).get("healed") or {}
     span = f" {took:.2f} s later" if took is not None else ""
+    if h.get("action") == "start" and h.get("killed"):
+        return (f"; {h.get('server', 'it')} was killed ({h['killed'].get('signal')}) and started again{span}"
+                + (f" (pid {h['pid']})" if h.get("pid") else ""))
     if h.get("action") == "start":
         return f"; {h.get('server', 'it')} started again{span}" + (f" (pid {h['pid']})" if h.get("pid") else "")
     if h.get("removed") or h.get("action") == "enabled":
@@ -135,6 +144,8 @@ def fault_in_words(event: dict, ops: list[dict], specs: dict[str, dict]) -> str:
     text = f"{_when(event, specs)}, {_struck(note['data']) if note else event.get('fault') + ' struck'}"
     if event.get("phase") == "submit":
         text += ", and the tasks after it were submitted inside the fault's window"
+    elif event.get("phase") == "last-submit":
+        text += ", and the last task was submitted inside the fault"
     return f"{event.get('fault')}: {text}{_healed(start, end)}"
 
 

@@ -4,6 +4,12 @@ faults to inject.
 A fault is triggered at a task lifecycle point read from the ledger: ``held`` (the task is blocked
 at its hold point, so the fault lands inside that window by construction) or ``succeeded`` with a
 hold at ``finish`` (the body finished but the backend has not acknowledged it yet), then healed.
+A fault's phase says when it strikes: ``run`` (once the submissions are done, when its trigger is
+seen), ``submit`` (right after its trigger task's submission, so the tasks after it are submitted
+inside the fault) or ``last-submit`` (once its trigger is seen, right before the last task's
+submission, and healed once that submission is answered: the last submission is made inside the
+fault, whatever tasks a variation added before it).
+
 Submission pacing is a pause before each submission (``pause_before_s``, applied by the runner):
 all zero is a burst. Scenarios are JSON-serialisable and versioned, so a file replays a run.
 
@@ -33,7 +39,7 @@ from chaos.renames import current_fault
 
 SCENARIO_VERSION = 3
 SUPPORTED_VERSIONS = (1, 2, 3)
-PHASES = ("run", "submit")
+PHASES = ("run", "submit", "last-submit")
 ACTIONS = ("cancel", "status", "status-unknown")
 
 
@@ -42,7 +48,7 @@ class FaultEvent:
     fault: str  # a name in chaos.nemesis.FAULTS
     at_key: str  # the task whose lifecycle point triggers the fault
     at_event: str = "held"  # the ledger event of at_key that triggers it
-    phase: str = "run"  # run | submit (see the module docstring)
+    phase: str = "run"  # run | submit | last-submit (see the module docstring)
 
     def __post_init__(self):
         if self.phase not in PHASES:
