@@ -13,6 +13,7 @@ from chaos.nemesis.latency import Latency
 from chaos.nemesis.limit_data import LimitData
 from chaos.nemesis.broker_down import BrokerDown
 from chaos.nemesis.reset_peer import ResetPeer
+from chaos.nemesis.slicer import Slicer
 from chaos.nemesis.restart_monitor import RestartMonitor
 from chaos.nemesis.restart_broker import RestartBroker
 from chaos.nemesis.pause_worker import PauseWorker
@@ -21,7 +22,8 @@ from chaos.nemesis.timeout import Timeout
 
 FAULTS: dict[str, Fault] = {f.name: f for f in (
     KillWorker(), KillChild(), *STOP_WORKER_FAULTS, PauseWorker(), RestartBroker(), KillBroker(),
-    BrokerDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(), RestartMonitor(), KillBeat(),
+    BrokerDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(), Slicer(),
+    RestartMonitor(), KillBeat(),
 )}
 # Network faults hit in one of two phases; a cell names the phase: "<fault>-submit" (the whole
 # workload is submitted inside the window) or "<fault>-run" (the window opens when the held task is

@@ -104,6 +104,8 @@ def _struck(data: dict) -> str:
         if s.get("parent_pid"):
             return (f"the process running it (pid {s.get('pid')}, a child of the {what} process pid {s['parent_pid']}) "
                     f"was killed with {s['signal']}")
+        if s["signal"] == "SIGSTOP":
+            return f"the {what} process (pid {s.get('pid')}) was frozen (SIGSTOP)"
         verb = "stopped" if s["signal"] == "SIGTERM" else "killed"
         return f"the {what} process (pid {s.get('pid')}) was {verb} with {s['signal']}"
     if s.get("toxic") or s.get("type"):

@@ -1,5 +1,5 @@
-"""Persistence under network faults on every Redis connection (through Toxiproxy), during
-submission and during execution, for every profile that uses Redis."""
+"""Persistence under network faults on every broker connection (through Toxiproxy), during
+submission and during execution, for every profile that uses a broker."""
 
 import pytest
 

@@ -18,7 +18,8 @@ class Persistence(OutcomeClaim):
     property = "every acknowledged task completes within the drain deadline despite the fault"
     faults = ("kill-worker", "kill-child", "stop-worker-1s", "stop-worker-30s", "restart-broker", "kill-broker", "broker-down-submit", "broker-down-run",
               "latency-submit", "latency-run", "reset-peer-submit", "reset-peer-run", "timeout-submit",
-              "timeout-run", "bandwidth-submit", "bandwidth-run", "limit-data-submit", "limit-data-run")
+              "timeout-run", "bandwidth-submit", "bandwidth-run", "limit-data-submit", "limit-data-run",
+              "slicer-submit", "slicer-run")
 
     def relevant(self, spec, profile) -> bool:
         return spec.expects_success(profile.max_attempts)
