@@ -38,6 +38,15 @@ def struck_executor(deployment: Deployment, trigger: LedgerRecord | None):
     return deployment.executor_for(trigger.pid) if trigger else deployment.executor
 
 
+def start_broker(deployment: Deployment) -> dict:
+    """The heal of a fault that took the broker down: start it on the same port and data."""
+    broker = deployment.broker
+    broker.start()
+    where = broker.describe()
+    return {"server": broker.name, "action": "start", "pid": where["pid"], "driver": where["driver"],
+            "container": where.get("container")}
+
+
 def start_dead_executors(deployment: Deployment) -> dict:
     """The heal of a fault that took an executor down: start each one that is not running."""
     started = []

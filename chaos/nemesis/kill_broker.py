@@ -22,7 +22,7 @@ acknowledgement that never reached the broker is worth.
 
 from __future__ import annotations
 
-from chaos.nemesis.base import Fault
+from chaos.nemesis.base import Fault, start_broker
 
 
 class KillBroker(Fault):
@@ -47,7 +47,4 @@ class KillBroker(Fault):
         broker = deployment.broker
         killed = broker.describe()["pid"]
         broker.kill()
-        broker.start()
-        where = broker.describe()
-        return {"server": broker.name, "action": "start", "killed": {"pid": killed, "signal": "SIGKILL"},
-                "pid": where["pid"], "driver": where["driver"], "container": where.get("container")}
+        return {**start_broker(deployment), "killed": {"pid": killed, "signal": "SIGKILL"}}

@@ -2,7 +2,7 @@
 points, and flushes the AOF), then start it on the same port and data directory. Formerly
 ``restart-redis`` (chaos/renames.py)."""
 
-from chaos.nemesis.base import Fault
+from chaos.nemesis.base import Fault, start_broker
 
 
 class RestartBroker(Fault):
@@ -19,8 +19,4 @@ class RestartBroker(Fault):
                 "container": where.get("container")}
 
     def heal(self, deployment) -> dict:
-        broker = deployment.broker
-        broker.start()
-        where = broker.describe()
-        return {"server": broker.name, "action": "start", "pid": where["pid"], "driver": where["driver"],
-                "container": where.get("container")}
+        return start_broker(deployment)
