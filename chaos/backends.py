@@ -30,6 +30,9 @@ CAPABILITIES = {
     "crash_takes_target": "whether a body that exits its process takes the whole target down",
     "pending_deliveries": "module:function(kind, url) counting what its broker could still deliver (queued, or "
                           "delivered and not acked; None: cannot tell for that kind), '' if it has none",
+    "reservations_full": "module:function(kind, url, settings, workers, running) saying whether its workers have "
+                         "taken from the broker all they will until a running task ends (None: cannot tell for that "
+                         "kind), '' if its workers reserve nothing ahead",
 }
 SERVER_FIELDS = ("argv", "ready")
 
@@ -86,6 +89,12 @@ class Backend:
         0 means no redelivery is possible any more. None: the backend (or the kind) cannot tell."""
         spec = self.capabilities["pending_deliveries"]
         return _load_attr(self, "pending_deliveries", spec)(kind, url) if spec else None
+
+    def reservations_full(self, kind: str, url: str, settings: dict, workers: int, running: list[str]) -> bool | None:
+        """Whether the ``workers`` (with the profile's ``settings``) have reserved from the broker all they
+        will before one of the ``running`` tasks (backend task ids) ends. None: the backend cannot tell."""
+        spec = self.capabilities["reservations_full"]
+        return _load_attr(self, "reservations_full", spec)(kind, url, settings, workers, running) if spec else None
 
     def monitor(self):
         """An instance of its monitor (chaos.monitor.base.Monitor), or None."""

@@ -6,7 +6,8 @@ the rule that a fault which hit nothing it was meant to makes the cell ``inconcl
   — for a fault aimed at a held task (``at_event`` "held"), that attempt still running, not returned.
   The runner records it with the fault's start (``hit``).
 - ``missed(faults)``: why a cell's faults prove nothing (None: each one landed): a trigger that had
-  finished, or a broker kill whose broker never said it had written what it acknowledged.
+  finished, a broker kill whose broker never said it had written what it acknowledged, or a network
+  fault whose workers never filled their reservations.
 - ``words(hit)``: the line every cell's summary and page show, e.g. "t0 running in pid 4321
   (attempt 1), 5 accepted and not started, 0 others running".
 """
@@ -19,7 +20,9 @@ from chaos.records.ledger import LedgerRecord
 ENDS = ("succeeded", "failed", "crashing", "returned")
 
 
-def at_strike(records: list[LedgerRecord], history: History, trigger: LedgerRecord | None, at_event: str) -> dict:
+def running(records: list[LedgerRecord]) -> tuple[list[LedgerRecord], set[str], set[tuple[str, int]]]:
+    """The attempts started and not ended (their "started" records, in ledger order), the keys ever
+    started, and the (key, attempt) pairs that ended."""
     started: dict[tuple[str, int], LedgerRecord] = {}
     ended: set[tuple[str, int]] = set()
     for r in records:
@@ -27,10 +30,15 @@ def at_strike(records: list[LedgerRecord], history: History, trigger: LedgerReco
             started.setdefault((r.key, r.attempt), r)
         elif r.event in ENDS:
             ended.add((r.key, r.attempt))
-    running = sorted((k, a, r.pid) for (k, a), r in started.items() if (k, a) not in ended)
+    return [r for ka, r in started.items() if ka not in ended], {k for k, _ in started}, ended
+
+
+def at_strike(records: list[LedgerRecord], history: History, trigger: LedgerRecord | None, at_event: str) -> dict:
+    now, ever_started, ended = running(records)
+    running_now = sorted((r.key, r.attempt, r.pid) for r in now)
     accepted = {op.key for op in history.ops if op.kind == "submit" and op.type == "ok"}
-    queued = sorted(accepted - {k for k, _ in started})
-    hit = {"running": [{"key": k, "attempt": a, "pid": p} for k, a, p in running], "queued": queued}
+    queued = sorted(accepted - ever_started)
+    hit = {"running": [{"key": k, "attempt": a, "pid": p} for k, a, p in running_now], "queued": queued}
     if trigger is not None:
         still = (trigger.key, trigger.attempt) not in ended
         hit["trigger"] = {"key": trigger.key, "attempt": trigger.attempt, "pid": trigger.pid, "event": trigger.event,
@@ -45,6 +53,10 @@ def missed(faults: list[dict]) -> str | None:
         if trigger and not trigger["still_there"]:
             return (f"{fault.get('name')} struck after {trigger['key']} (attempt {trigger['attempt']}) had already "
                     f"finished: the fault hit nothing it was meant to, so the run proves nothing")
+        reservations = (fault.get("struck") or {}).get("reservations") or {}
+        if reservations.get("full") is False:
+            return (f"{fault.get('name')}: the workers never took from the broker all they would (waited "
+                    f"{reservations.get('waited_s')} s): what the fault met was left to timing, so the run proves nothing")
         settle = (fault.get("struck") or {}).get("settle") or {}
         if settle.get("settled") is False:
             return (f"{fault.get('name')}: the broker never said it had written what it acknowledged (waited "

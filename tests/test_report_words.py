@@ -59,7 +59,7 @@ def test_redis_killed_without_a_snapshot_loses_the_queue(report):
 
 def test_a_network_fault_names_its_toxic_and_its_window(report):
     text = words(report, "persistence-reset-peer-run-celery-default@aof-everysec")
-    assert "a Toxiproxy reset_peer toxic (timeout=0) hit the Redis connections (upstream stream); healed 3.00 s later" in text
+    assert "a Toxiproxy reset_peer toxic (timeout=0) hit the broker connections (upstream stream); healed 3.00 s later" in text
     assert "t1–t4 lost" in text and "t0 status-mismatch (ledger: succeeded; status: 'running' ('STARTED'))" in text
 
 

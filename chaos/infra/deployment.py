@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +29,8 @@ from chaos.infra.settle import wait_settled
 from chaos.profile import Profile
 
 WORKER_NAME = "worker"
+RESERVE_POLL_S = 0.02
+RESERVE_DEADLINE_S = 10.0  # a worker pops a queued message in milliseconds; 10 s means it has stopped consuming
 SETTLE_DEADLINE_S = 10.0  # longer than Redis postpones an AOF write (2 s), with room for a loaded machine
 PORT_TRIES = 3  # ports a server may try when the one chosen for it is taken before it binds it
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -231,6 +234,26 @@ class Deployment:
         if not self.kind:
             return None
         return self.backend.pending_deliveries(self.kind.name, self.kind.url_for(self.ports[self.kind.name]))
+
+    def await_reservations(self, running: list[str], deadline_s: float = RESERVE_DEADLINE_S) -> dict:
+        """Wait until the workers have taken from the broker all they will before one of the ``running``
+        tasks (backend ids) ends (the backend's probe, asked of the broker directly): the evidence,
+        ``full`` None when the backend reserves nothing ahead or cannot tell on this broker."""
+        if not self.kind:
+            return {"full": None, "why": "no broker"}
+        url = self.kind.url_for(self.ports[self.kind.name])
+        start, polls = time.monotonic(), 0
+        while True:
+            polls += 1
+            full = self.backend.reservations_full(self.kind.name, url, self.profile.settings, len(self.worker_names),
+                                                  running)
+            waited = round(time.monotonic() - start, 3)
+            if full is None:
+                return {"full": None, "why": f"{self.profile.backend} on {self.kind.title}: nothing reserved ahead, or "
+                                             "the backend cannot see it (capabilities.reservations_full)"}
+            if full or waited > deadline_s:
+                return {"full": full, "waited_s": waited, "polls": polls}
+            time.sleep(RESERVE_POLL_S)
 
     def settle_broker(self, deadline_s: float = SETTLE_DEADLINE_S) -> dict:
         """Wait until the broker says it has put in its files everything it acknowledged (its kind's

@@ -1,10 +1,21 @@
 """What every network fault shares: it hurts the Toxiproxy proxy in front of the broker — the only
 way any target, worker or result backend reaches it — for a window, then heals by undoing exactly
-what it did. Subclasses say which toxic (or "down") and its attributes, with units in the names."""
+what it did. Subclasses say which toxic (or "down") and its attributes, with units in the names.
+
+A network fault strikes once the workers have taken from the broker all they will before a running
+task ends (the backend's ``reservations_full`` probe; Deployment.await_reservations). Which of a
+worker's connections the fault meets first decides the outcome: a consumer still popping the last
+submissions sits inside a blocking read, sees the fault and recovers; one whose prefetch window is
+full is idle, and the fault first reaches the path that stores the running task's result and acks
+it (expectations.toml, the network block). Struck a few milliseconds apart, the same cell gave
+either (persistence/limit-data-run/celery-default held once in CI, 2026-12-02): waiting for the full
+window makes the second one the cell's, every time. A backend that reserves nothing strikes at once."""
 
 from __future__ import annotations
 
+from chaos.landing import running
 from chaos.nemesis.base import Fault
+from chaos.records.ledger import read_ledger
 
 WINDOW_S = 3.0
 
@@ -22,11 +33,19 @@ class ToxicFault(Fault):
     def toxic_name(self) -> str:
         return f"taskchaos-{self.name}"
 
+    @staticmethod
+    def await_reservations(deployment) -> dict:
+        """Wait until the workers have reserved all they will before a running task ends: the evidence."""
+        now, _, _ = running(read_ledger(deployment.ledger_dir).records)
+        return deployment.await_reservations([r.task_id for r in now])
+
     def strike(self, deployment, trigger) -> dict:
+        reservations = self.await_reservations(deployment)
         toxic = deployment.toxiproxy.client.add_toxic(deployment.toxiproxy.proxy, self.toxic_type, dict(self.attributes),
                                                       stream=self.stream, name=self.toxic_name)
         return {"proxy": deployment.toxiproxy.proxy, "toxic": toxic.name, "type": self.toxic_type,
-                "stream": self.stream, "attributes": dict(self.attributes), "flavour": deployment.toxiproxy.flavour}
+                "stream": self.stream, "attributes": dict(self.attributes), "flavour": deployment.toxiproxy.flavour,
+                "reservations": reservations}
 
     def heal(self, deployment) -> dict:
         deployment.toxiproxy.client.remove_toxic(deployment.toxiproxy.proxy, self.toxic_name)

@@ -110,10 +110,21 @@ def _struck(data: dict) -> str:
         return f"the {what} process (pid {s.get('pid')}) was {verb} with {s['signal']}"
     if s.get("toxic") or s.get("type"):
         attrs = ", ".join(f"{k}={v}" for k, v in (s.get("attributes") or {}).items())
-        return f"a Toxiproxy {s.get('type')} toxic ({attrs}) hit the Redis connections ({s.get('stream', 'both')} stream)"
+        return (f"a Toxiproxy {s.get('type')} toxic ({attrs}) hit the broker connections ({s.get('stream', 'both')} "
+                f"stream){_reserved(s)}")
     if s.get("action") == "disabled":
-        return "the Redis proxy was disabled: every Redis connection cut and refused"
+        return f"the broker's proxy was disabled: every broker connection cut and refused{_reserved(s)}"
     return f"{data.get('name', 'the fault')} struck"
+
+
+def _reserved(struck: dict) -> str:
+    """When a network fault struck relative to the workers' reservations (chaos/nemesis/network.py)."""
+    r = struck.get("reservations") or {}
+    if r.get("full"):
+        return f", once the workers had reserved all they would ({r.get('waited_s')} s)"
+    if r.get("full") is False:
+        return f", though the workers never filled their reservations ({r.get('waited_s')} s)"
+    return ""
 
 
 def _healed(start: dict | None, end: dict | None) -> str:

@@ -10,9 +10,22 @@ An ETA message the worker holds for its countdown is unacked too, so it counts u
 
 On RabbitMQ a delivered message that is not acked is visible only through the management plugin,
 which the suite does not run: ``None`` (cannot tell), and the drain keeps its recovery window.
+
+``reservations_full``: whether the workers have taken from the broker all they will until a task
+ends (``capabilities.reservations_full``; the network faults wait for it before they strike, see
+chaos/nemesis/network.py). kombu's Redis transport issues BRPOP on a channel only while its QoS can
+consume (virtual/base.py, ``QoS.can_consume``: delivered and not acked < prefetch_count, where Celery
+sets prefetch_count = prefetch_multiplier x concurrency); with the window full the consumer's
+connection sits idle. Until then a worker is still popping what the last submissions queued, some
+milliseconds each: a fault struck meanwhile meets a consumer inside BRPOP instead (the race that made
+persistence/limit-data-run hold once in CI, 2026-12-02). A running task's message counts in the window
+until it is acked: at its start with the early ack (then it must have left ``unacked``: the ack may
+still be on its way when the body starts), at its end with acks_late.
 """
 
 from __future__ import annotations
+
+import json
 
 import redis
 
@@ -37,3 +50,33 @@ def pending(kind: str, url: str) -> int | None:
         return None
     finally:
         client.close()
+
+
+def reservations_full(kind: str, url: str, settings: dict, workers: int, running: list[str]) -> bool | None:
+    """True once nothing queued is left for the ``workers`` (each with the profile's ``settings``) to
+    pop before one of the ``running`` tasks (Celery task ids) ends: the queue is empty, or every
+    window is full. ``None`` when this kind does not let us see it."""
+    if kind != "redis":
+        return None
+    client = redis.Redis.from_url(f"{url}/{BROKER_DB}", socket_timeout=2.0, socket_connect_timeout=2.0)
+    try:
+        delivered = [_task_id(raw) for raw in client.hvals(UNACKED)]
+        queued = sum(client.llen(key) for key in client.scan_iter(count=1000) if client.type(key) == b"list")
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+        return None
+    finally:
+        client.close()
+    if queued == 0:
+        return True
+    held = [task_id for task_id in running if task_id in delivered]
+    if not settings["acks_late"] and held:
+        return False  # an early ack still on its way: its slot frees once it lands, and the worker pops again
+    window = int(settings["prefetch_multiplier"]) * int(settings["concurrency"]) * workers
+    return len(delivered) >= window
+
+
+def _task_id(raw: bytes) -> str | None:
+    """The task id in one ``unacked`` entry: kombu stores [message, exchange, routing_key] as JSON,
+    and Celery's message protocol 2 carries the id in the headers."""
+    message = json.loads(raw)[0]
+    return (message.get("headers") or {}).get("id")
