@@ -96,6 +96,7 @@ else:
         "visibility_timeout": S["visibility_timeout_s"],
         "unacked_restore_interval": S["unacked_restore_interval_s"],
         "unacked_restore_throttle": S["unacked_restore_throttle"],
+        "unacked_mutex_expire": S["unacked_mutex_expire_s"],
         "priority_steps": list(range(PRIORITY_LEVELS)),
         "sep": ":",
         "queue_order_strategy": "priority",
