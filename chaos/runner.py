@@ -11,12 +11,13 @@ ledger; judging is the checker's job.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from chaos.client import TargetClient
+from chaos.client import SUBMIT_TIMEOUT_S, TargetClient
 from chaos.infra.deployment import Deployment
 from chaos.landing import at_strike
 from chaos.monitor.observe import observe
@@ -129,6 +130,25 @@ def _during_run(deployment: Deployment, history: History, fault_event) -> float:
     return _heal(deployment, history, fault, fault_id, fault_event)
 
 
+def _at_answer(deployment: Deployment, client: TargetClient, history: History, spec, fault_event) -> float:
+    """Phase ``answer``: submit ``spec`` (held by the app after the hand-over) from a thread, strike when
+    the ledger shows the hand-over, heal, then submit the same task again: a client without an answer
+    retries. The held submission's own record is whatever the client saw (a cut connection: ``info``)."""
+    held = threading.Thread(target=client.submit, args=(spec.model_copy(update={"hold_answer": True}),),
+                            name=f"taskchaos-submit-{spec.key}", daemon=True)
+    held.start()
+    fault, fault_id, start = _strike(deployment, history, fault_event, _trigger(deployment, fault_event))
+    held.join(SUBMIT_TIMEOUT_S + 1)
+    if held.is_alive():
+        raise RunError(f"fault {fault.name}: the held submission of {spec.key} was still waiting "
+                       f"{SUBMIT_TIMEOUT_S + 1:.0f} s after the strike, past the client's timeout; see {deployment.logs_dir}")
+    _wait_window(fault, start)
+    end = _heal(deployment, history, fault, fault_id, fault_event)
+    history.add("phase", "note", spec.key, name="resubmit", why="the first submission got no answer")
+    client.submit(spec)
+    return end
+
+
 def _settle_cancel(client: TargetClient, history: History, key: str) -> None:
     start = time.monotonic()
     while True:
@@ -174,6 +194,8 @@ def run_scenario(deployment: Deployment, scenario: Scenario, directory: Path) ->
         gates = {g.after_key: g for g in scenario.gates}
         struck = []
         before_last = [f for f in scenario.faults if f.phase == "last-submit"]
+        at_answer = {f.at_key: f for f in scenario.faults if f.phase == "answer"}
+        last_fault_end = None
         for index, spec in enumerate(scenario.tasks):
             pause_s = scenario.pause_before_s(index)
             if pause_s:  # submission pacing is part of the plan: this wait *is* the scenario, not a guess
@@ -181,13 +203,15 @@ def run_scenario(deployment: Deployment, scenario: Scenario, directory: Path) ->
             if index == len(scenario.tasks) - 1:  # the last submission is made inside these faults
                 for event in before_last:
                     struck.append((*_strike(deployment, history, event, _trigger(deployment, event)), event))
-            client.submit(spec)
+            if spec.key in at_answer:
+                last_fault_end = _at_answer(deployment, client, history, spec, at_answer[spec.key])
+            else:
+                client.submit(spec)
             if spec.key in gates:  # the next tasks wait until this one reaches the gate's point
                 _gate(deployment, history, gates[spec.key])
             if spec.key in in_submission:  # the tasks after this one are submitted inside the fault
                 event = in_submission[spec.key]
                 struck.append((*_strike(deployment, history, event, _trigger(deployment, event)), event))
-        last_fault_end = None
         for fault, fault_id, start, fault_event in struck:
             _wait_window(fault, start)
             last_fault_end = _heal(deployment, history, fault, fault_id, fault_event)

@@ -7,12 +7,14 @@ An adapter is the backend target's extension point: ``submit(spec) -> id``, ``st
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from fastapi import BackgroundTasks, FastAPI
 from fastapi.responses import JSONResponse
 
+from chaos.records.ledger import LedgerWriter
 from chaos.records.taskspec import TaskSpec
 
 STATES = ("pending", "running", "retrying", "succeeded", "failed", "cancelled", "unknown")
@@ -57,6 +59,21 @@ def refusal(adapter: BackendAdapter, spec: TaskSpec) -> JSONResponse | None:
     return None
 
 
+HOLD_POLL_S = 0.01
+
+
+def hold_answer(backend: str, spec: TaskSpec, task_id: str) -> None:
+    """``spec.hold_answer``: the backend has accepted the task; say so in the ledger ("answer-held",
+    attempt 0: the app's record, no attempt of the body) and keep the client's answer back until the
+    harness releases the key (or ``hold_timeout_s``), so that a fault on the producer lands between
+    the hand-over and the answer by construction."""
+    ledger = LedgerWriter(os.environ["TASKCHAOS_LEDGER_DIR"], backend)
+    ledger.append(spec.key, task_id, 0, "answer-held")
+    deadline = time.monotonic() + spec.hold_timeout_s
+    while not ledger.is_released(spec.key) and time.monotonic() < deadline:
+        time.sleep(HOLD_POLL_S)  # polling a file with a deadline: the harness releases us, or kills us
+
+
 def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) -> FastAPI:
     app = FastAPI(title=f"taskchaos target: {adapter.backend}")
 
@@ -71,6 +88,8 @@ def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) 
             if refused:
                 return refused
             task_id = adapter.submit(spec, background_tasks.add_task)
+            if spec.hold_answer:  # the body runs after the answer: held here, it has not started
+                hold_answer(adapter.backend, spec, task_id)
             return {"id": task_id, "key": spec.key}
     else:
 
@@ -83,6 +102,8 @@ def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) 
                 task_id = adapter.submit(spec, None)
             except Exception as exc:  # broker unreachable, timeout...: the outcome is unknown to the client
                 return JSONResponse(status_code=503, content={"detail": f"{type(exc).__name__}: {exc}"})
+            if spec.hold_answer:
+                hold_answer(adapter.backend, spec, task_id)
             return {"id": task_id, "key": spec.key}
 
     @app.get("/tasks/{task_id}")

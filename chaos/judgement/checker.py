@@ -23,7 +23,7 @@ import bisect
 from dataclasses import asdict, dataclass, field
 
 from chaos.records.history import History
-from chaos.records.ledger import LedgerSnapshot, gc_paused
+from chaos.records.ledger import APP_EVENTS, LedgerSnapshot, gc_paused
 from chaos.records.taskspec import TaskSpec
 
 OUTCOMES = ("ok", "retried", "duplicated", "lost", "stuck", "failed", "status-mismatch", "phantom",
@@ -81,8 +81,11 @@ class CheckResult:
 
 
 def _attempts(records) -> list[Attempt]:
+    """The key's attempts, from its body's records (the app's own, e.g. a held answer, are none)."""
     by_number: dict[int, Attempt] = {}
     for r in records:
+        if r.event in APP_EVENTS:
+            continue
         a = by_number.get(r.attempt)
         if a is None:
             a = by_number[r.attempt] = Attempt(r.attempt, r.pid, r.mono, r.mono, [])

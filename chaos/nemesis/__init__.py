@@ -8,6 +8,7 @@ from chaos.nemesis.base import Fault
 from chaos.nemesis.kill_beat import KillBeat
 from chaos.nemesis.kill_child import KillChild
 from chaos.nemesis.kill_broker import KillBroker
+from chaos.nemesis.kill_producer import KillProducer
 from chaos.nemesis.kill_worker import KillWorker
 from chaos.nemesis.latency import Latency
 from chaos.nemesis.limit_data import LimitData
@@ -23,7 +24,7 @@ from chaos.nemesis.timeout import Timeout
 FAULTS: dict[str, Fault] = {f.name: f for f in (
     KillWorker(), KillChild(), *STOP_WORKER_FAULTS, PauseWorker(), RestartBroker(), KillBroker(),
     BrokerDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(), Slicer(),
-    RestartMonitor(), KillBeat(),
+    RestartMonitor(), KillBeat(), KillProducer(),
 )}
 # Network faults hit in one of two phases; a cell names the phase: "<fault>-submit" (the whole
 # workload is submitted inside the window) or "<fault>-run" (the window opens when the held task is

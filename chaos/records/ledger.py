@@ -35,7 +35,10 @@ EVENTS = (
     "crashing",  # the attempt is about to exit its process abruptly (spec.crash_times)
     "succeeded",  # the body's work is done
     "returned",  # the body returned to the backend (after hold_after_finish_s / a hold at finish)
+    "answer-held",  # the target app handed the task to its backend and holds its answer (spec.hold_answer)
 )
+# Written by the target app, not by a task body: no attempt (attempt 0), never part of one.
+APP_EVENTS = ("answer-held",)
 
 
 @dataclass(frozen=True)

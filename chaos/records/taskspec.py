@@ -30,6 +30,12 @@ class TaskSpec(BaseModel):
         description="block at this lifecycle point (after 'started', or after the body recorded success "
         "but before returning) until the harness releases the task, so a fault lands in that window",
     )
+    hold_answer: bool = Field(
+        default=False,
+        description="the target app, once its backend has accepted the task, records 'answer-held' in the "
+        "ledger and holds its answer to the submission until the harness releases the task, so a fault on "
+        "the producer lands between the hand-over and the client's answer",
+    )
     hold_timeout_s: float = Field(default=30.0, gt=0, le=600, description="a hold never lasts longer than this")
     hold_after_finish_s: float = Field(
         default=0.0, ge=0, le=300, description="after recording success, wait this long before returning"

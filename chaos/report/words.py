@@ -88,6 +88,8 @@ def _when(event: dict, specs: dict[str, dict]) -> str:
         return f"when {key}'s body had finished but before it returned (so before its acknowledgement)"
     if at == "held":
         return f"when {key} had started (held at its start)"
+    if at == "answer-held":
+        return f"when the backend had {key} and the app had not yet answered its submission"
     return f"when {key} reached {at!r}"
 
 

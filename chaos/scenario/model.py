@@ -8,7 +8,10 @@ A fault's phase says when it strikes: ``run`` (once the submissions are done, wh
 seen), ``submit`` (right after its trigger task's submission, so the tasks after it are submitted
 inside the fault) or ``last-submit`` (once its trigger is seen, right before the last task's
 submission, and healed once that submission is answered: the last submission is made inside the
-fault, whatever tasks a variation added before it).
+fault, whatever tasks a variation added before it), or ``answer`` (its trigger task is submitted
+with ``hold_answer``: the target app holds its answer once the backend has accepted the task, the
+fault strikes when the ledger shows that (``answer-held``), and once it is healed the client submits
+the same task again, as a client that got no answer would).
 
 Submission pacing is a pause before each submission (``pause_before_s``, applied by the runner):
 all zero is a burst. Scenarios are JSON-serialisable and versioned, so a file replays a run.
@@ -39,7 +42,7 @@ from chaos.renames import current_fault
 
 SCENARIO_VERSION = 3
 SUPPORTED_VERSIONS = (1, 2, 3)
-PHASES = ("run", "submit", "last-submit")
+PHASES = ("run", "submit", "last-submit", "answer")
 ACTIONS = ("cancel", "status", "status-unknown")
 
 
@@ -48,7 +51,7 @@ class FaultEvent:
     fault: str  # a name in chaos.nemesis.FAULTS
     at_key: str  # the task whose lifecycle point triggers the fault
     at_event: str = "held"  # the ledger event of at_key that triggers it
-    phase: str = "run"  # run | submit | last-submit (see the module docstring)
+    phase: str = "run"  # run | submit | last-submit | answer (see the module docstring)
 
     def __post_init__(self):
         if self.phase not in PHASES:

@@ -45,10 +45,12 @@ _QUEUED = {"quick": 5, "standard": 5, "deep": 9}
 
 def persistence(fault: str, phase: str, budget: str) -> Scenario:
     """The fault strikes while t0 is held at its start; in phase ``submit`` the other tasks are
-    submitted after that, inside the fault's window."""
-    tasks = [TaskSpec(key="t0", duration_s=0.2, hold_at="start")]
+    submitted after that, inside the fault's window. In phase ``answer`` it strikes while the app
+    holds its answer to t0's submission (the backend has t0), before the others are submitted."""
+    answer = phase == "answer"
+    tasks = [TaskSpec(key="t0", duration_s=0.2, hold_at=None if answer else "start")]
     tasks += [TaskSpec(key=f"t{i}", duration_s=0.5) for i in range(1, 1 + _QUEUED[budget])]
-    event = FaultEvent(fault, at_key="t0", at_event="held", phase=phase)
+    event = FaultEvent(fault, at_key="t0", at_event="answer-held" if answer else "held", phase=phase)
     return Scenario(name=f"persistence-{fault}-{phase}", tasks=tuple(tasks), faults=(event,))
 
 

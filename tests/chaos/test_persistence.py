@@ -17,7 +17,7 @@ DOCKER_QUICK = ("celery-default", "rq-default")
 
 @pytest.mark.chaos
 @pytest.mark.parametrize("profile", PROFILES)
-@pytest.mark.parametrize("fault", ["kill-worker", "kill-child", "stop-worker-1s", "stop-worker-30s"])
+@pytest.mark.parametrize("fault", ["kill-worker", "kill-child", "stop-worker-1s", "stop-worker-30s", "kill-producer"])
 def test_persistence_under_executor_faults(chaos, fault, profile):
     chaos.check("persistence", fault, profile)
 

@@ -6,7 +6,8 @@ Broken by ``lost``, ``stuck`` and ``failed`` (a task killed by the fault and mar
 survive either). Duplicates do not break it; they are counted and shown.
 
 Checked under every fault of chaos/nemesis (worker kills and graceful stops, child, Redis restarts and kills under each
-persistence mode, and the Toxiproxy faults in both phases).
+persistence mode, the Toxiproxy faults in both phases, and the producer killed between the hand-over and
+its answer, the client then submitting again).
 """
 
 from chaos.judgement.claims.base import OutcomeClaim
@@ -19,7 +20,7 @@ class Persistence(OutcomeClaim):
     faults = ("kill-worker", "kill-child", "stop-worker-1s", "stop-worker-30s", "restart-broker", "kill-broker", "broker-down-submit", "broker-down-run",
               "latency-submit", "latency-run", "reset-peer-submit", "reset-peer-run", "timeout-submit",
               "timeout-run", "bandwidth-submit", "bandwidth-run", "limit-data-submit", "limit-data-run",
-              "slicer-submit", "slicer-run")
+              "slicer-submit", "slicer-run", "kill-producer")
 
     def relevant(self, spec, profile) -> bool:
         return spec.expects_success(profile.max_attempts)

@@ -1,0 +1,28 @@
+"""kill -9 of the producer: the target app, once its backend has accepted a task and before the
+client has its answer; healed by a start. The moment is built, not timed: the app holds its answer
+after the hand-over (``hold_answer``) and says so in the ledger (``answer-held``), the fault strikes
+then, and the runner (phase ``answer``) has the client submit the same task again once the app is
+back, as a client that got no answer would. What the broker already holds runs, and so does the
+resubmission: the duplicates a retrying client makes. Where the app runs task bodies itself after
+its answer (BackgroundTasks), the first copy never starts."""
+
+from chaos.nemesis.base import Fault
+
+
+class KillProducer(Fault):
+    name = "kill-producer"
+    description = ("SIGKILL the app after the backend accepted a task, before the client got its answer; "
+                   "then start it, and the client submits the task again")
+    role = "app"
+    strikes_at = "answer"
+
+    def strike(self, deployment, trigger) -> dict:
+        app = deployment.server("app")
+        pid = app.describe()["pid"]
+        app.kill()
+        return {"server": app.name, "signal": "SIGKILL", "pid": pid, "driver": app.describe()["driver"]}
+
+    def heal(self, deployment) -> dict:
+        app = deployment.server("app")
+        app.start()
+        return {"server": app.name, "action": "start", "pid": app.describe()["pid"]}
