@@ -82,12 +82,17 @@ def timeout(fault: str, phase: str, budget: str) -> Scenario:
 
 
 def cancellation(fault: str, phase: str, budget: str) -> Scenario:
+    """t1 and t2 are submitted once t0 is held (a gate): t1 is queued behind it when it is cancelled,
+    whatever the submissions' timing. Without the gate, a first publish slower than the client's
+    timeout (RabbitMQ, the default run of 2026-12-02: t0's answer never came) let t1 reach the broker
+    first and run before t0 was held: "cancelled while queued" was then a cancel of a running task."""
     tasks = (TaskSpec(key="t0", duration_s=0.2, hold_at="start"), TaskSpec(key="t1", duration_s=0.2),
              TaskSpec(key="t2", duration_s=0.2))
     actions = [ClientAction("cancel", at_key="t0", key="t1")]
     if fault == "none":  # a fault that hurts the worker would cut t0 off by itself
         actions.append(ClientAction("cancel", at_key="t0", key="t0", terminate=True))
-    return Scenario(name=f"cancellation-{fault}", tasks=tasks, faults=_faults(fault, phase), actions=tuple(actions))
+    return Scenario(name=f"cancellation-{fault}", tasks=tasks, faults=_faults(fault, phase), actions=tuple(actions),
+                    gates=(Gate("t0", "held"),))
 
 
 # Tasks that finish before the held one and after it; the same shape in every budget.
