@@ -16,7 +16,6 @@ from chaos.records.ledger import LedgerWriter
 from chaos.records.taskspec import TaskSpec
 
 CRASH_EXIT_CODE = 70
-HOLD_POLL_S = 0.02
 
 
 class TransientFailure(Exception):
@@ -64,13 +63,8 @@ def _hold(ledger: LedgerWriter, spec: TaskSpec, task_id: str, attempt: int, poin
     if attempt > 1 or ledger.is_released(spec.key):
         return
     ledger.append(spec.key, task_id, attempt, "held", point=point)
-    deadline = time.monotonic() + spec.hold_timeout_s
-    while not ledger.is_released(spec.key):
-        if time.monotonic() >= deadline:
-            ledger.append(spec.key, task_id, attempt, "released", point=point, timed_out=True)
-            return
-        time.sleep(HOLD_POLL_S)  # polling a file with a deadline: the harness releases us
-    ledger.append(spec.key, task_id, attempt, "released", point=point, timed_out=False)
+    released = ledger.wait_released(spec.key, spec.hold_timeout_s)
+    ledger.append(spec.key, task_id, attempt, "released", point=point, timed_out=not released)
 
 
 def run_body(ledger: LedgerWriter, spec: TaskSpec, task_id: str) -> dict:

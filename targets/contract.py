@@ -7,7 +7,6 @@ An adapter is the backend target's extension point: ``submit(spec) -> id``, ``st
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -59,9 +58,6 @@ def refusal(adapter: BackendAdapter, spec: TaskSpec) -> JSONResponse | None:
     return None
 
 
-HOLD_POLL_S = 0.01
-
-
 def hold_answer(backend: str, spec: TaskSpec, task_id: str) -> None:
     """``spec.hold_answer``: the backend has accepted the task; say so in the ledger ("answer-held",
     attempt 0: the app's record, no attempt of the body) and keep the client's answer back until the
@@ -69,9 +65,7 @@ def hold_answer(backend: str, spec: TaskSpec, task_id: str) -> None:
     the hand-over and the answer by construction."""
     ledger = LedgerWriter(os.environ["TASKCHAOS_LEDGER_DIR"], backend)
     ledger.append(spec.key, task_id, 0, "answer-held")
-    deadline = time.monotonic() + spec.hold_timeout_s
-    while not ledger.is_released(spec.key) and time.monotonic() < deadline:
-        time.sleep(HOLD_POLL_S)  # polling a file with a deadline: the harness releases us, or kills us
+    ledger.wait_released(spec.key, spec.hold_timeout_s)  # or the fault kills us first
 
 
 def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) -> FastAPI:

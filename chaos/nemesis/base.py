@@ -38,13 +38,24 @@ def struck_executor(deployment: Deployment, trigger: LedgerRecord | None):
     return deployment.executor_for(trigger.pid) if trigger else deployment.executor
 
 
+def kill_server(server) -> dict:
+    """SIGKILL ``server`` with everything it forked: the strike's evidence."""
+    pid = server.describe()["pid"]
+    server.kill()
+    return {"server": server.name, "signal": "SIGKILL", "pid": pid, "driver": server.describe()["driver"]}
+
+
+def start_server(server) -> dict:
+    """Start ``server`` again (same port, same data): the heal's evidence."""
+    server.start()
+    where = server.describe()
+    return {"server": server.name, "action": "start", "pid": where["pid"], "driver": where["driver"],
+            "container": where.get("container")}
+
+
 def start_broker(deployment: Deployment) -> dict:
     """The heal of a fault that took the broker down: start it on the same port and data."""
-    broker = deployment.broker
-    broker.start()
-    where = broker.describe()
-    return {"server": broker.name, "action": "start", "pid": where["pid"], "driver": where["driver"],
-            "container": where.get("container")}
+    return start_server(deployment.broker)
 
 
 def start_dead_executors(deployment: Deployment) -> dict:

@@ -15,7 +15,7 @@ import time
 
 from chaos.backends import get_backend
 from chaos.infra.base import InfraError
-from chaos.nemesis.base import Fault
+from chaos.nemesis.base import Fault, kill_server, start_server
 from chaos.records.ledger import read_ledger
 
 TICKS_BEFORE = 2
@@ -47,13 +47,9 @@ class KillBeat(Fault):
                 raise InfraError(f"kill-beat: only {len(ticks)} of Beat's ticks ran within {TICK_DEADLINE_S:.0f} s "
                                  f"(waiting for {TICKS_BEFORE}); see {server.log_path} and the worker's log")
             time.sleep(POLL_S)
-        pid = server.describe()["pid"]
-        server.kill()
+        killed = kill_server(server)
         time.sleep(DOWN_S)  # this wait *is* the fault: Beat stays dead this long
-        return {"server": server.name, "signal": "SIGKILL", "pid": pid, "ticks_before": sorted(ticks),
-                "down_s": DOWN_S, "driver": server.describe()["driver"]}
+        return {**killed, "ticks_before": sorted(ticks), "down_s": DOWN_S}
 
     def heal(self, deployment) -> dict:
-        server = deployment.server("beat")
-        server.start()
-        return {"server": server.name, "action": "start", "pid": server.describe()["pid"]}
+        return start_server(deployment.server("beat"))

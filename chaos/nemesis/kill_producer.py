@@ -6,7 +6,7 @@ back, as a client that got no answer would. What the broker already holds runs, 
 resubmission: the duplicates a retrying client makes. Where the app runs task bodies itself after
 its answer (BackgroundTasks), the first copy never starts."""
 
-from chaos.nemesis.base import Fault
+from chaos.nemesis.base import Fault, kill_server, start_server
 
 
 class KillProducer(Fault):
@@ -17,12 +17,7 @@ class KillProducer(Fault):
     strikes_at = "answer"
 
     def strike(self, deployment, trigger) -> dict:
-        app = deployment.server("app")
-        pid = app.describe()["pid"]
-        app.kill()
-        return {"server": app.name, "signal": "SIGKILL", "pid": pid, "driver": app.describe()["driver"]}
+        return kill_server(deployment.server("app"))
 
     def heal(self, deployment) -> dict:
-        app = deployment.server("app")
-        app.start()
-        return {"server": app.name, "action": "start", "pid": app.describe()["pid"]}
+        return start_server(deployment.server("app"))

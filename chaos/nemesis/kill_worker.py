@@ -3,7 +3,7 @@ prefork children, the RQ worker and its horse, or the app for BackgroundTasks); 
 With several workers, the one killed is the one running the trigger task (by the pid its body wrote
 to the ledger)."""
 
-from chaos.nemesis.base import Fault, start_dead_executors, struck_executor
+from chaos.nemesis.base import Fault, kill_server, start_dead_executors, struck_executor
 
 
 class KillWorker(Fault):
@@ -12,10 +12,7 @@ class KillWorker(Fault):
     role = "executor"
 
     def strike(self, deployment, trigger) -> dict:
-        server = struck_executor(deployment, trigger)
-        pid = server.describe()["pid"]
-        server.kill()
-        return {"server": server.name, "signal": "SIGKILL", "pid": pid, "driver": server.describe()["driver"]}
+        return kill_server(struck_executor(deployment, trigger))
 
     def heal(self, deployment) -> dict:
         return start_dead_executors(deployment)

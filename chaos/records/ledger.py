@@ -37,6 +37,8 @@ EVENTS = (
     "returned",  # the body returned to the backend (after hold_after_finish_s / a hold at finish)
     "answer-held",  # the target app handed the task to its backend and holds its answer (spec.hold_answer)
 )
+RELEASE_POLL_S = 0.02  # how often a hold looks for its release file
+
 # Written by the target app, not by a task body: no attempt (attempt 0), never part of one.
 APP_EVENTS = ("answer-held",)
 
@@ -117,6 +119,16 @@ class LedgerWriter:
 
     def is_released(self, key: str) -> bool:
         return (self.directory / "releases" / key).exists()
+
+    def wait_released(self, key: str, timeout_s: float) -> bool:
+        """Block until the harness releases ``key`` (True) or ``timeout_s`` passes (False): the wait of
+        every hold, a body's at its hold point and the app's before its answer."""
+        deadline = time.monotonic() + timeout_s
+        while not self.is_released(key):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(RELEASE_POLL_S)  # polling a file with a deadline: the harness releases us
+        return True
 
 
 def release(directory: str | os.PathLike, key: str) -> None:

@@ -39,13 +39,9 @@ def pending(kind: str, url: str) -> int | None:
     not answer yet."""
     if kind != "redis":
         return None
-    client = redis.Redis.from_url(f"{url}/{BROKER_DB}", socket_timeout=2.0, socket_connect_timeout=2.0)
+    client = _broker(url)
     try:
-        count = client.hlen(UNACKED)
-        for key in client.scan_iter(count=1000):
-            if client.type(key) == b"list":
-                count += client.llen(key)
-        return int(count)
+        return int(client.hlen(UNACKED) + _queued(client))
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):  # still coming back after a fault: cannot tell yet
         return None
     finally:
@@ -58,10 +54,10 @@ def reservations_full(kind: str, url: str, settings: dict, workers: int, running
     window is full. ``None`` when this kind does not let us see it."""
     if kind != "redis":
         return None
-    client = redis.Redis.from_url(f"{url}/{BROKER_DB}", socket_timeout=2.0, socket_connect_timeout=2.0)
+    client = _broker(url)
     try:
         delivered = [_task_id(raw) for raw in client.hvals(UNACKED)]
-        queued = sum(client.llen(key) for key in client.scan_iter(count=1000) if client.type(key) == b"list")
+        queued = _queued(client)
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
         return None
     finally:
@@ -73,6 +69,16 @@ def reservations_full(kind: str, url: str, settings: dict, workers: int, running
         return False  # an early ack still on its way: its slot frees once it lands, and the worker pops again
     window = int(settings["prefetch_multiplier"]) * int(settings["concurrency"]) * workers
     return len(delivered) >= window
+
+
+def _broker(url: str) -> redis.Redis:
+    """A client of Celery's broker database, reached directly (not through the proxy)."""
+    return redis.Redis.from_url(f"{url}/{BROKER_DB}", socket_timeout=2.0, socket_connect_timeout=2.0)
+
+
+def _queued(client: redis.Redis) -> int:
+    """Messages waiting in the broker's lists: the queue and its priority steps."""
+    return sum(client.llen(key) for key in client.scan_iter(count=1000) if client.type(key) == b"list")
 
 
 def _task_id(raw: bytes) -> str | None:
