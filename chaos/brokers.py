@@ -33,6 +33,7 @@ class BrokerKind:
     results_durability: str | None = None  # that kind's mode
     server_settings: tuple[str, ...] = ()  # profile settings its server is started with
     settled: str | None = None  # module:function probe: has it written what it acknowledged (chaos/infra/settle.py)
+    receipts: str | None = None  # module:Class: which task ids it has received (chaos/infra/receipts.py)
 
     def url_for(self, port: int) -> str:
         return self.url.format(port=port)
@@ -52,16 +53,24 @@ class BrokerKind:
         """The server's command-line options for ``mode``."""
         return list(self._mode(mode).get("server", []))
 
-    def settle_probe(self):
-        """The function ``settled`` names (url -> {"settled": bool, ...}), or None: the kind has none."""
-        if not self.settled:
+    def _load(self, key: str):
+        value = getattr(self, key)
+        if not value:
             return None
-        module, _, attr = self.settled.partition(":")
+        module, _, attr = value.partition(":")
         try:
             return getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError) as exc:
-            raise BrokerError(f"{where(BROKERS_FILE, self.name, 'settled')}: [{self.name}] settled = {self.settled!r} "
-                              f"cannot be loaded ({exc}): name an importable module:function") from exc
+            raise BrokerError(f"{where(BROKERS_FILE, self.name, key)}: [{self.name}] {key} = {value!r} "
+                              f"cannot be loaded ({exc}): name an importable module:attribute") from exc
+
+    def settle_probe(self):
+        """The function ``settled`` names (url -> {"settled": bool, ...}), or None: the kind has none."""
+        return self._load("settled")
+
+    def receipts_class(self):
+        """The class ``receipts`` names (url -> open(), wait(ids, deadline_s), close()), or None."""
+        return self._load("receipts")
 
     def client(self, mode: str) -> dict:
         """What the clients must declare for ``mode`` (queue type, durable queue, persistent messages)."""
@@ -86,12 +95,12 @@ def broker_kinds(path: Path = BROKERS_FILE) -> dict[str, BrokerKind]:
             if not isinstance(spec, dict) or set(spec) - {"server", "client"}:
                 raise BrokerError(f"{path}: [{name}.durability.{mode}] holds server (options) and client (settings) only")
         unknown = sorted(set(raw) - {"title", "url", "results", "results_durability", "server_settings", "default",
-                                     "durability", "settled"})
+                                     "durability", "settled", "receipts"})
         if unknown:
             raise BrokerError(f"{where(path, name)}: [{name}] has unknown keys {', '.join(unknown)}")
         kinds[name] = BrokerKind(name, raw["title"], raw["default"], dict(raw["durability"]), raw["url"],
                                  raw.get("results", "self"), raw.get("results_durability"),
-                                 tuple(raw.get("server_settings", ())), raw.get("settled"))
+                                 tuple(raw.get("server_settings", ())), raw.get("settled"), raw.get("receipts"))
     for kind in kinds.values():
         if kind.results != "self" and (kind.results not in kinds or kinds[kind.results].results != "self"):
             raise BrokerError(f"{where(path, kind.name, 'results')}: [{kind.name}] results = {kind.results!r}: name \"self\" or a kind that keeps "

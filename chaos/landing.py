@@ -57,6 +57,12 @@ def missed(faults: list[dict]) -> str | None:
         if reservations.get("full") is False:
             return (f"{fault.get('name')}: the workers never took from the broker all they would (waited "
                     f"{reservations.get('waited_s')} s): what the fault met was left to timing, so the run proves nothing")
+        received = (fault.get("struck") or {}).get("received") or {}
+        if received.get("received") is False:
+            return (f"{fault.get('name')}: the broker never showed it had every acknowledged task (missing "
+                    f"{', '.join(received.get('missing') or []) or 'unknown'} after {received.get('waited_s')} s"
+                    f"{'; ' + received['error'] if received.get('error') else ''}): the fault could have met a "
+                    "message still on its way, so the run proves nothing")
         settle = (fault.get("struck") or {}).get("settle") or {}
         if settle.get("settled") is False:
             return (f"{fault.get('name')}: the broker never said it had written what it acknowledged (waited "

@@ -23,7 +23,7 @@ from chaos.landing import at_strike
 from chaos.monitor.observe import observe
 from chaos.nemesis import FAULTS
 from chaos.quiesce import QuiesceReport, quiesce
-from chaos.records.history import History
+from chaos.records.history import BROKER_ROLES, History
 from chaos.records.ledger import LedgerRecord, read_ledger, release
 from chaos.scenario.model import Scenario
 
@@ -80,13 +80,24 @@ def _strike(deployment: Deployment, history: History, fault_event, trigger: Ledg
     fault_id = uuid.uuid4().hex[:8]
     trig = {"key": trigger.key, "event": trigger.event, "attempt": trigger.attempt, "pid": trigger.pid} if trigger \
         else {"event": fault_event.at_event}
+    received = _await_received(deployment, history) if fault.role in BROKER_ROLES else None
     hit = at_strike(read_ledger(deployment.ledger_dir).records, history, trigger, fault_event.at_event)
     history.add("fault", "start", fault_event.at_key, id=fault_id, name=fault.name, role=fault.role, trigger=trig,
                 window_s=fault.window_s, hit=hit)
     start = time.monotonic()
     evidence = fault.strike(deployment, trigger)
+    if received is not None:
+        evidence = {**evidence, "received": received}
     history.add("fault", "note", fault_event.at_key, id=fault_id, name=fault.name, struck=evidence)
     return fault, fault_id, start
+
+
+def _await_received(deployment: Deployment, history: History) -> dict:
+    """A broker fault strikes once the broker has every submission acknowledged so far (a publish
+    without confirms is acknowledged before it arrives; chaos/infra/receipts.py): what it destroys is
+    then the broker's doing, never a message still on its way."""
+    accepted = [op.data["id"] for op in history.submissions().values() if op.type == "ok"]
+    return deployment.await_received(accepted)
 
 
 def _heal(deployment: Deployment, history: History, fault, fault_id: str, fault_event) -> float:

@@ -120,3 +120,15 @@ def test_summary_when_nothing_broke(report):
     assert summary_paragraph(held).endswith("Nothing broke: every claim checked held.")
     assert summary_paragraph({"verdicts": [], "errors": [{"cell": "x", "error": "y"}]}) == \
         "This run recorded no verdicts. 1 cell crashed before a verdict (see Errors)."
+
+
+def test_a_broker_fault_says_whether_the_broker_had_every_acknowledged_task():
+    from chaos.report.words import _struck
+
+    stopped = {"signal": "SIGTERM", "server": "rabbitmq", "pid": 7}
+    had = _struck({"struck": {**stopped, "received": {"received": True, "ids": 4, "waited_s": 0.02}}})
+    assert had == ("the rabbitmq process (pid 7) was stopped with SIGTERM, after the broker had received all 4 "
+                   "acknowledged tasks (0.02 s)")
+    lacked = _struck({"struck": {**stopped, "received": {"received": False, "missing": ["id-3"], "waited_s": 10.1}}})
+    assert lacked.endswith(", though the broker never showed it had id-3 (10.1 s)")
+    assert _struck({"struck": {**stopped, "received": {"received": None}}}) == "the rabbitmq process (pid 7) was stopped with SIGTERM"

@@ -32,6 +32,7 @@ WORKER_NAME = "worker"
 RESERVE_POLL_S = 0.02
 RESERVE_DEADLINE_S = 10.0  # a worker pops a queued message in milliseconds; 10 s means it has stopped consuming
 SETTLE_DEADLINE_S = 10.0  # longer than Redis postpones an AOF write (2 s), with room for a loaded machine
+RECEIVE_DEADLINE_S = 10.0  # a publish reaches a running node in milliseconds; 10 s means it never will
 PORT_TRIES = 3  # ports a server may try when the one chosen for it is taken before it binds it
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,6 +108,7 @@ class Deployment:
         self.broker_url: str | None = None  # the broker's address for its clients: always the proxy
         self.toxiproxy: BrokerProxy | None = None
         self.kind = broker_kind(profile.broker) if profile.broker else None
+        self.receipts = None  # what the broker has received (its kind's receipts, bound once it is up)
         self.results_kind = None
         if self.kind:
             self.ports[self.kind.name] = free_port()
@@ -255,6 +257,16 @@ class Deployment:
                 return {"full": full, "waited_s": waited, "polls": polls}
             time.sleep(RESERVE_POLL_S)
 
+    def await_received(self, ids: list[str], deadline_s: float = RECEIVE_DEADLINE_S) -> dict:
+        """Wait until the broker has received every one of ``ids`` (backend ids of acknowledged
+        submissions; its kind's receipts, chaos/infra/receipts.py): the evidence, ``received`` None when
+        the kind answers a write only once it has it."""
+        if self.receipts is None:
+            title = self.kind.title if self.kind else "no broker"
+            return {"received": None, "why": f"{title} answers a client's write only once it has it "
+                                             "(chaos/brokers.toml: no receipts)"}
+        return self.receipts.wait(ids, deadline_s)
+
     def settle_broker(self, deadline_s: float = SETTLE_DEADLINE_S) -> dict:
         """Wait until the broker says it has put in its files everything it acknowledged (its kind's
         probe, asked of the server directly): the evidence, ``settled`` None when the kind has no probe."""
@@ -306,6 +318,7 @@ class Deployment:
             brokers = [name for name in self._names if self.servers[name].role in ("broker", "results")]
             for name in brokers:
                 self._start(name)
+            self._bind_receipts()
             rest = [name for name in self._names if name not in brokers]
             failures = [f.exception() for f in [_STARTER.submit(self._start, name) for name in rest]]
             failed = [exc for exc in failures if exc is not None]
@@ -314,6 +327,13 @@ class Deployment:
         except BaseException:
             self.down()
             raise
+
+    def _bind_receipts(self) -> None:
+        """Before any client publishes: the broker kind's receipts, bound to the broker directly."""
+        receipts = self.kind.receipts_class() if self.kind else None
+        if receipts is not None:
+            self.receipts = receipts(self.kind.url_for(self.ports[self.kind.name]))
+            self.receipts.open()
 
     def _retry_port(self, name: str, why: str) -> None:
         old = self.ports.get(name) if name != "toxiproxy" else self.toxiproxy.listen_port
@@ -376,6 +396,8 @@ class Deployment:
         grace period for nothing (seconds per cell). Faults that stop a server gracefully do so
         themselves."""
         errors = []
+        if self.receipts is not None:
+            self.receipts.close()
         for server in reversed(list(self.servers.values())):
             try:
                 server.kill()

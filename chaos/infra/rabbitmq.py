@@ -4,8 +4,8 @@ A node is Debian's (or a generic-unix) ``rabbitmq-server`` script run as a :clas
 (:class:`RabbitMQServer`), so stop, kill, pause and resume signal all its processes: ``beam.smp``,
 the node's own ``epmd``, and ``erl_child_setup`` and ``inet_gethost``, which Erlang puts in sessions
 of their own (see :class:`RabbitMQServer`). Everything the node reads or writes is inside the
-caller's working directory: ``rabbitmq.conf``, ``advanced.config``, ``enabled_plugins`` (empty: no
-management listener, no plugin at all), an empty ``rabbitmq-env.conf`` (so ``/etc/rabbitmq``'s is not
+caller's working directory: ``rabbitmq.conf``, ``advanced.config`` (the firehose on: ``ADVANCED_CONFIG``),
+``enabled_plugins`` (empty: no management listener, no plugin at all), an empty ``rabbitmq-env.conf`` (so ``/etc/rabbitmq``'s is not
 sourced), ``mnesia/`` (the data: durable queues and persistent messages survive a kill -9 there),
 ``log/``, ``launch.py`` (below) and ``home/.erlang.cookie`` (mode 600; Erlang reads the cookie from ``$HOME``).
 
@@ -54,6 +54,10 @@ STOP_DEADLINE_S = 20.0  # a graceful stop closes connections and syncs queues
 EPMD_DEADLINE_S = 10.0
 SWEEP_DEADLINE_S = 5.0
 USER, PASSWORD = "guest", "guest"  # RabbitMQ's default user, allowed from loopback only (loopback_users)
+# The firehose on for vhost "/" from boot: every routed publish is copied to amq.rabbitmq.trace, which
+# is how the broker faults learn that the node has what the app acknowledged (chaos/infra/receipts.py).
+# The copies go nowhere but the receipts queue the harness binds; the app's queues are untouched.
+ADVANCED_CONFIG = '[{rabbit, [{trace_vhosts, [<<"/">>]}]}].\n'
 INSTALL_HINT = "rabbitmq-server not found: install it with apt-get install rabbitmq-server, or pass --infra docker"
 
 # Debian/Ubuntu's real script (/usr/sbin's is the su wrapper), then a generic-unix or Homebrew install.
@@ -278,7 +282,7 @@ def node_files(*, port: int, workdir: Path, consumer_timeout_ms: int = CONSUMER_
         cookie.write_text(secrets.token_hex(20).upper())
     cookie.chmod(0o600)  # Erlang refuses a cookie file others can read
     (workdir / "rabbitmq.conf").write_text(rabbitmq_conf(port, consumer_timeout_ms))
-    (workdir / "advanced.config").write_text("[].\n")
+    (workdir / "advanced.config").write_text(ADVANCED_CONFIG)
     (workdir / "enabled_plugins").write_text("[].\n")
     (workdir / "rabbitmq-env.conf").write_text("# empty: /etc/rabbitmq/rabbitmq-env.conf is not read\n")
     # Only what the scripts need from ours: the node must not depend on (or log) the harness's environment.

@@ -94,6 +94,20 @@ def _when(event: dict, specs: dict[str, dict]) -> str:
 
 
 def _struck(data: dict) -> str:
+    return _what_struck(data) + _received(data.get("struck") or {})
+
+
+def _received(struck: dict) -> str:
+    """Whether the broker had every acknowledged task when a broker fault struck (chaos/infra/receipts.py)."""
+    r = struck.get("received") or {}
+    if r.get("received"):
+        return f", after the broker had received all {r.get('ids')} acknowledged tasks ({r.get('waited_s')} s)"
+    if r.get("received") is False:
+        return f", though the broker never showed it had {', '.join(r.get('missing') or [])} ({r.get('waited_s')} s)"
+    return ""
+
+
+def _what_struck(data: dict) -> str:
     s = data.get("struck") or {}
     if "frozen" in s:  # kill-broker: settled, frozen, then killed at the heal
         settle = s.get("settle") or {}
