@@ -33,6 +33,8 @@ CAPABILITIES = {
     "reservations_full": "module:function(kind, url, settings, workers, running) saying whether its workers have "
                          "taken from the broker all they will until a running task ends (None: cannot tell for that "
                          "kind), '' if its workers reserve nothing ahead",
+    "system": "module:function(app, kind) reading a team's own app (\"module:attribute\") into a profile's settings "
+              "(chaos/system.py), '' if the backend cannot judge a team's own system yet",
 }
 SERVER_FIELDS = ("argv", "ready")
 
@@ -95,6 +97,16 @@ class Backend:
         will before one of the ``running`` tasks (backend task ids) ends. None: the backend cannot tell."""
         spec = self.capabilities["reservations_full"]
         return _load_attr(self, "reservations_full", spec)(kind, url, settings, workers, running) if spec else None
+
+    def read_system(self, app: str, kind: str | None) -> dict:
+        """A team's own app (``module:attribute``) read into a profile's settings: ``settings`` (the keys
+        this backend's profiles have), ``as_read`` (each fault-relevant setting of theirs, named as
+        they write it) and ``replaced`` (what the harness puts in place of theirs, and why)."""
+        spec = self.capabilities["system"]
+        if not spec:
+            raise BackendError(f"backend {self.name!r} cannot judge a team's own system yet "
+                               f"(capabilities.system is empty in {self.folder / DESCRIPTION})")
+        return _load_attr(self, "system", spec)(app, kind)
 
     def monitor(self):
         """An instance of its monitor (chaos.monitor.base.Monitor), or None."""

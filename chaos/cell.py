@@ -24,6 +24,7 @@ from chaos.records.ledger import read_ledger
 from chaos.runner import RunError, run_scenario
 from chaos.scenario import workloads
 from chaos.scenario.model import Scenario
+from chaos.system import env_prefix
 
 NO_FAULT = "none"
 
@@ -145,7 +146,7 @@ def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: s
                       evidence={"scenario": str(directory / "scenario.json"), "directory": str(directory),
                                 "quiesce": record.quiesce.to_json(), "faults": record.history.faults(),
                                 "deployment": record.deployment,
-                                "replay": f"taskchaos replay {directory / 'scenario.json'} --profile {profile.id} --claim {claim} "
+                                "replay": f"{env_prefix()}taskchaos replay {directory / 'scenario.json'} --profile {profile.id} --claim {claim} "
                                           f"--fault {fault} --infra {infra}"})
     phases["judgement"] = time.monotonic() - mark
     cell = CellRun(verdict, result, directory, time.monotonic() - started, phases)

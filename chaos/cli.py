@@ -1,8 +1,10 @@
 """The ``taskchaos`` command.
 
-  taskchaos run [--budget B] [--infra I] [--seed N] [--shard K/N] [PYTEST ARGS...]
+  taskchaos run [--budget B] [--infra I] [--seed N] [--shard K/N] [--system FILE] [PYTEST ARGS...]
                                                              the chaos pass, ending with the verdict table
-                                                             (--shard: one of N machines' deterministic slice)
+                                                             (--shard: one of N machines' deterministic slice;
+                                                             --system: a team's own app, chaos/system.py)
+  taskchaos init APP [--backend B] [--broker K] [--out FILE] write a system description for your own app
   taskchaos cell CLAIM FAULT PROFILE [--budget B] [--seed N] [--corpus DIR]
                                                              one cell as the suite runs it (its corpus entries
                                                              first, then the budget's search), outcomes printed
@@ -58,6 +60,16 @@ def cmd_run(args, extra: list[str]) -> int:
         index, count = parse_shard(args.shard)
         run_id += f"-shard{index}of{count}"
     reports = Path(args.reports).resolve()
+    if args.system:  # a team's own system: the pytest run (and its xdist workers) judge its profile alone
+        from chaos.system import SYSTEM_ENV, SystemDescriptionError, system_profile
+
+        os.environ[SYSTEM_ENV] = str(Path(args.system).resolve())
+        try:
+            profile = system_profile(Path(os.environ[SYSTEM_ENV]))
+        except SystemDescriptionError as exc:
+            print(f"taskchaos run: {exc}", file=sys.stderr)
+            return 2
+        print(f"taskchaos run: judging {profile.id} ({profile.system['app']}) from {args.system}", flush=True)
     chaos_tests = REPO_ROOT / "tests" / "chaos"
     argv = [str(chaos_tests), f"--chaos-budget={args.budget}", f"--infra={args.infra}", "-q", "-p", "no:cacheprovider",
             f"--chaos-reports={reports}", f"--chaos-run-id={run_id}"]
@@ -224,6 +236,25 @@ def cmd_expectations(args) -> int:
     return 0
 
 
+def cmd_init(args) -> int:
+    """Write a commented system description for a team's own app (chaos/system.py)."""
+    from chaos.system import SystemDescriptionError, starter
+
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        print(f"taskchaos init: {out} exists: pass --force to overwrite it, or --out another file", file=sys.stderr)
+        return 2
+    try:
+        text = starter(args.app, backend=args.backend, broker=args.broker, name=args.name or Path.cwd().name,
+                       folder=out.resolve().parent)
+    except (SystemDescriptionError, ValueError) as exc:
+        print(f"taskchaos init: {exc}", file=sys.stderr)
+        return 2
+    out.write_text(text)
+    print(f"taskchaos init: wrote {out}; run it with: taskchaos run --system {out} --budget quick")
+    return 0
+
+
 def _cmd(module: str, name: str):
     """A command that lives with its concept (chaos/merge.py, chaos/shard.py), imported when it runs."""
     def run(args) -> int:
@@ -255,8 +286,17 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--seed", type=int, default=None,
                      help="Hypothesis seed of the scenario search (default: a fresh one, printed at the end)")
     run.add_argument("--no-progress", action="store_true", help="no live progress line, even on a terminal")
+    run.add_argument("--system", default=None, metavar="FILE",
+                     help="judge a team's own system (its taskchaos.toml) instead of the built-in profiles")
     run.add_argument("--shard", default=None, metavar="K/N", type=_shard_arg,
                      help="run shard K of N (pytest --chaos-shard); join the runs with `taskchaos merge`")
+    init = sub.add_parser("init", help="write a system description (taskchaos.toml) for your own app")
+    init.add_argument("app", help="your app object, module:attribute (e.g. myproj.tasks:app)")
+    init.add_argument("--backend", required=True, help="the backend it is: a folder of targets/ (its capabilities.system reads the app)")
+    init.add_argument("--broker", default="redis", help="the broker kind to judge it on (default: redis)")
+    init.add_argument("--name", default=None, help="its name in the reports (default: this folder's name)")
+    init.add_argument("--out", default="taskchaos.toml", help="where to write it (default: ./taskchaos.toml)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
     cell = sub.add_parser("cell", help="run one cell")
     cell.add_argument("claim")
     cell.add_argument("fault")
@@ -338,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
             from chaos.infra.images import cmd_images_build
 
             return cmd_images_build(args)
-        return {"cell": cmd_cell, "replay": cmd_replay, "explore": cmd_explore, "table": cmd_table, "gate": cmd_gate,
+        return {"cell": cmd_cell, "init": cmd_init, "replay": cmd_replay, "explore": cmd_explore, "table": cmd_table, "gate": cmd_gate,
                 "report": cmd_report, "merge": _cmd("chaos.merge", "cmd_merge"), "durations": _cmd("chaos.shard", "cmd_durations"),
                 "expectations": cmd_expectations, "corpus": _cmd("chaos.corpus", "cmd_corpus")}[args.command](args)
     except (InfraError, ProfileError, RunError, GateInputError, ExpectationError, CorpusError) as exc:

@@ -48,8 +48,11 @@ class CorpusError(ValueError):
 
 
 def corpus_root(value: str | Path | None = None) -> Path:
-    """``value``, else ``$TASKCHAOS_CORPUS``, else the repository's ``corpus/``."""
-    chosen = value or os.environ.get(ENV)
+    """``value``, else ``$TASKCHAOS_CORPUS``, else a judged system's ``taskchaos-corpus/`` beside its
+    description (chaos/system.py), else the repository's ``corpus/``."""
+    from chaos.system import system_corpus
+
+    chosen = value or os.environ.get(ENV) or system_corpus()  # a team's system keeps its own corpus
     return Path(chosen).resolve() if chosen else CORPUS_DIR
 
 

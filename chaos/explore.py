@@ -42,6 +42,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from chaos.backends import get_backend
 from chaos.cell import CellRun, NO_FAULT, cell_slug, not_applicable, parse_fault, run_cell, workload_for
 from chaos.profile import get_profile
+from chaos.system import env_prefix
 from chaos.runner import RunError
 from chaos.scenario.model import Scenario
 from chaos.scenario.strategies import DATABASE_DIR, scenarios, search_settings
@@ -108,11 +109,11 @@ class Exploration:
         return self.records / "minimal-scenario.json"
 
     def explore_command(self) -> str:
-        return (f"taskchaos explore {self.claim} {self.fault} {self.profile} --budget {self.budget} "
+        return (f"{env_prefix()}taskchaos explore {self.claim} {self.fault} {self.profile} --budget {self.budget} "
                 f"--seed {self.seed} --infra {self.infra}")
 
     def replay_command(self) -> str:
-        return (f"taskchaos replay {self.minimal_path} --profile {self.profile} --claim {self.claim} "
+        return (f"{env_prefix()}taskchaos replay {self.minimal_path} --profile {self.profile} --claim {self.claim} "
                 f"--fault {self.fault} --infra {self.infra}")
 
     def to_json(self) -> dict:
@@ -405,7 +406,7 @@ def search_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra
         "corpus": {"dir": str(root), "file": str(entry_path(root, claim, fault, profile.id, infra)),
                    "replayed": len(replays), "reproduced": len(replays) - len(stale), "no_longer_reproduce": stale,
                    "entries": [r.to_json() for r in replays]},
-        "repeat": repeat or (f"taskchaos cell {claim} {fault} {profile.id} --budget {budget} --seed {seed_value} "
+        "repeat": repeat or (f"{env_prefix()}taskchaos cell {claim} {fault} {profile.id} --budget {budget} --seed {seed_value} "
                              f"--infra {infra}"),
     }
     return CellSearch(decisive, source, result, replays, record)

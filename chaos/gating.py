@@ -30,7 +30,15 @@ def load_expectations(path: str | Path | None = None) -> Expectations:
     from chaos.nemesis import fault_labels
     from chaos.profile import load_profiles
 
-    return Expectations(Path(path or EXPECTATIONS_FILE), claims=list(CLAIMS), faults=["none", *fault_labels()],
+    from chaos.judgement.expectations import ExpectationError
+    from chaos.system import system_expectations
+
+    theirs = system_expectations() if path is None else None
+    if theirs is not None and not theirs.exists():
+        raise ExpectationError(f"{theirs}: the system judged has no expectations file yet. For a first run create it "
+                               f"empty (touch {theirs}): every cell then fails as having no expectation, and "
+                               f"`taskchaos expectations reports/latest > {theirs}` writes what the run observed")
+    return Expectations(Path(path or theirs or EXPECTATIONS_FILE), claims=list(CLAIMS), faults=["none", *fault_labels()],
                         profiles=list(load_profiles()))
 
 

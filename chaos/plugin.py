@@ -52,6 +52,9 @@ def pytest_addoption(parser):
     group.addoption("--chaos-shard", default=os.environ.get("TASKCHAOS_SHARD"), metavar="K/N",
                     help="run shard K of N: a deterministic slice of the selected chaos tests, balanced by measured "
                          "duration; join the N runs with `taskchaos merge` (chaos/shard.py)")
+    group.addoption("--taskchaos-system", default=os.environ.get("TASKCHAOS_SYSTEM"), metavar="FILE",
+                    help="judge a team's own system (its taskchaos.toml, chaos/system.py) instead of the built-in "
+                         "profiles; expectations default to taskchaos-expectations.toml beside it")
     group.addoption("--chaos-durations", default=None,
                     help="seconds per chaos test that --chaos-shard balances (default: chaos/cell_durations.json)")
 
@@ -71,6 +74,9 @@ def pytest_configure(config):
                                     f"(it names a directory under --chaos-reports), and not 'latest'")
         seed = config.getoption("--chaos-seed", None)
         seed = random.getrandbits(32) if seed is None else seed
+    system = config.getoption("--taskchaos-system", None)
+    if system:  # before collection: the chaos tests' matrix is this system's profile alone (chaos/system.py)
+        os.environ["TASKCHAOS_SYSTEM"] = str(Path(system).resolve())
     config.stash[_STATE] = {"run_id": run_id, "started": started, "run_dir": None, "seed": seed}
     os.environ.setdefault("TASKCHAOS_RUN_ID", run_id)  # the docker driver labels containers with it
     if config.pluginmanager.hasplugin("xdist"):
@@ -182,12 +188,13 @@ def _search_cell(claim, fault, profile, infra, config, run_dir):
     long to shrink). Returns the decisive example's cell — the smallest violating scenario among the
     corpus replays and the search, else the canonical one — and what the search did."""
     from chaos.explore import search_cell
+    from chaos.system import env_prefix
 
     budget = config.getoption("--chaos-budget")
     seed = config.stash[_STATE]["seed"]
     found = search_cell(claim, fault, profile.id, budget=budget, infra=infra, run_dir=run_dir, seed_value=seed,
                         corpus_dir=config.getoption("--chaos-corpus"),
-                        repeat=f"pytest tests/chaos --chaos-budget {budget} --chaos-seed {seed} --infra {infra}")
+                        repeat=f"{env_prefix()}pytest tests/chaos --chaos-budget {budget} --chaos-seed {seed} --infra {infra}")
     return found.decisive, found.record
 
 
@@ -339,6 +346,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     from chaos.report.matrix import matrix_text
     from chaos.report.table import outcome_summary, verdict_table
+    from chaos.system import env_prefix
 
     report, gated = state["report"], state["gate"]
     tr = terminalreporter
@@ -364,7 +372,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     budget = config.getoption("--chaos-budget")
     tr.write_line(f"scenario search: budget {budget}, seed {state['seed']}"
                   + (" (derandomised: the canonical workload of each cell)" if budget == "quick" else "")
-                  + f"; repeat: pytest {shlex.join(_without_seed(config.invocation_params.args))} --chaos-seed {state['seed']}")
+                  + f"; repeat: {env_prefix()}pytest {shlex.join(_without_seed(config.invocation_params.args))} --chaos-seed {state['seed']}")
     if "page" in state:
         tr.write_line(f"report page: {state['page']}")
     else:

@@ -37,6 +37,7 @@ class Profile:
     broker: str | None = None  # the broker kind it runs on (chaos/backends.py: the backend's first), or none
     quick_cells: tuple[str, ...] | None = None  # the cells the quick budget runs ("claim/fault[@mode]"); None: all
     quick_leaves_out: tuple[str, ...] = ()  # cells ("claim/fault[@mode]") the quick budget leaves to the standard one
+    system: dict | None = field(default=None, hash=False, compare=False)  # a team's own app (chaos/system.py), or None
 
     def left_out_by(self, budget: str, claim: str, fault: str, mode: str | None = None) -> str | None:
         """Why ``budget`` does not run this cell (None: it runs it). Only the quick budget leaves cells
@@ -93,11 +94,12 @@ class Profile:
     def to_env_json(self) -> str:
         return json.dumps({"name": self.name, "backend": self.backend, "broker": self.broker,
                            "persistence": self.persistence, "durability": self.durability, "settings": self.settings,
-                           "redis_client": self.redis_client})
+                           "redis_client": self.redis_client, "system": self.system})
 
     def describe(self) -> dict:
         return {"id": self.id, "name": self.name, "backend": self.backend, "broker": self.broker,
-                "persistence": self.persistence, "settings": self.settings, "redis_client": self.redis_client}
+                "persistence": self.persistence, "settings": self.settings, "redis_client": self.redis_client,
+                **({"system": self.system} if self.system else {})}
 
 
 PREVIEW_ENV = "TASKCHAOS_PREVIEW"
@@ -122,12 +124,27 @@ def _read(path: Path) -> dict:
         raise ProfileError(f"{path}: {exc}") from exc
 
 
+def default_redis_client(path: Path = PROFILES_FILE) -> dict:
+    """The redis-py client settings a profile has unless it says otherwise (chaos/profiles.toml)."""
+    return dict(_read(path).get("defaults", {}).get("redis_client", {}))
+
+
 def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
                   include_test_only: bool = False) -> dict[str, Profile]:
     """The profiles of every backend folder under ``root``, with the defaults of ``path``. Profiles
     marked ``test_only = true`` (targets broken on purpose, for the quality tests) or ``preview = true``
     (runnable by name, not yet in the chaos cells: their expectations are not recorded) are left out
-    unless asked for, so the chaos cells never pick them up."""
+    unless asked for, so the chaos cells never pick them up.
+
+    With ``TASKCHAOS_SYSTEM`` set (a team's own system, chaos/system.py): that system's profile alone."""
+    from chaos.system import SystemDescriptionError, system_file, system_profile
+
+    if system_file() is not None:
+        try:
+            profile = system_profile(system_file())
+        except SystemDescriptionError as exc:
+            raise ProfileError(str(exc)) from exc
+        return {profile.name: profile}
     defaults = _read(path).get("defaults", {})
     persistence = defaults.get("persistence", "aof-everysec")
     client_defaults = defaults.get("redis_client", {})

@@ -222,6 +222,9 @@ class Deployment:
         })
         if self.redis_url:
             env["TASKCHAOS_REDIS_URL"] = self.redis_url
+        folders = (self.profile.system or {}).get("pythonpath") or []
+        if folders:  # a team's own system: its modules import in every server (chaos/system.py)
+            env["PYTHONPATH"] = os.pathsep.join([*folders, *filter(None, [env.get("PYTHONPATH")])])
         if self.broker_url:
             env["TASKCHAOS_BROKER_URL"] = self.broker_url
         if self.needs.get("beat"):

@@ -1,0 +1,206 @@
+"""A team's own system: the description a team writes in its repository (``taskchaos.toml``), and the
+profile it becomes, so that every cell judges *their* configuration instead of the built-in profiles.
+
+    [system]
+    name = "shop"                  # the profile's name in every report
+    backend = "celery"             # a backend folder of targets/ whose capabilities.system reads their app
+    app = "shop.celery:app"        # their app object, module:attribute
+    broker = "redis"               # the broker kind to run it on (one the backend can use)
+    durability = "aof-everysec"    # optional: one of the kind's durability modes (default: the kind's)
+    pythonpath = ["."]             # optional: folders (relative to this file) that hold their modules
+    recovery_window_s = 30         # optional: how long a drain waits for the backend's own recovery,
+                                   # in place of what their settings imply (the report says so)
+    quick_claims = ["persistence", "retry", "status"]  # optional: what the quick budget (their CI) runs
+
+With ``TASKCHAOS_SYSTEM`` naming such a file (``taskchaos run --system FILE``, ``pytest
+--taskchaos-system FILE``), chaos.profile.load_profiles returns this one profile and nothing else:
+the matrix, the gate and the report are about their system. The backend reads their app
+(``Backend.read_system``) into the settings its profiles have; the targets receive ``system`` in
+their profile (TASKCHAOS_PROFILE) and load their app instead of the built-in one.
+
+Errors name the file, the key and what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from chaos.tomlines import where
+
+SYSTEM_ENV = "TASKCHAOS_SYSTEM"
+EXPECTATIONS_NAME = "taskchaos-expectations.toml"
+CORPUS_NAME = "taskchaos-corpus"
+REQUIRED = ("name", "backend", "app", "broker")
+OPTIONAL = ("durability", "pythonpath", "recovery_window_s", "quick_claims")
+# What the quick budget (a team's CI) runs unless the description says: the claims a team asks first.
+QUICK_CLAIMS = ("persistence", "retry", "status")
+
+
+class SystemDescriptionError(ValueError):
+    """A system description that cannot be used (the message names the file, the key and the fix)."""
+
+
+@dataclass(frozen=True)
+class System:
+    file: Path
+    name: str
+    backend: str
+    app: str
+    broker: str
+    durability: str
+    pythonpath: tuple[str, ...]
+    recovery_window_s: float | None
+    quick_claims: tuple[str, ...] = QUICK_CLAIMS
+
+    def to_json(self) -> dict:
+        return {"file": str(self.file), "name": self.name, "backend": self.backend, "app": self.app,
+                "broker": self.broker, "durability": self.durability, "pythonpath": list(self.pythonpath),
+                "recovery_window_s": self.recovery_window_s, "quick_claims": list(self.quick_claims)}
+
+
+def system_file() -> Path | None:
+    """The description ``TASKCHAOS_SYSTEM`` names, or None: the built-in profiles are judged."""
+    value = os.environ.get(SYSTEM_ENV)
+    return Path(value).resolve() if value else None
+
+
+def env_prefix() -> str:
+    """What a printed command needs in front to judge the same system ("" for the built-in profiles)."""
+    path = system_file()
+    return f"{SYSTEM_ENV}={shlex.quote(str(path))} " if path else ""
+
+
+def system_corpus() -> Path | None:
+    """A team's corpus: ``taskchaos-corpus/`` beside its system description (None: no system)."""
+    path = system_file()
+    return path.parent / CORPUS_NAME if path else None
+
+
+def system_expectations() -> Path | None:
+    """A team's expectations file: ``taskchaos-expectations.toml`` beside its system description (None:
+    no system is judged). Write it from a run with ``taskchaos expectations RUN > FILE``."""
+    path = system_file()
+    return path.parent / EXPECTATIONS_NAME if path else None
+
+
+def load_system(path: str | Path) -> System:
+    from chaos.backends import BackendError, get_backend
+    from chaos.brokers import BrokerError, broker_kind
+
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise SystemDescriptionError(f"{path}: no such system description; write one with `taskchaos init` (see chaos/system.py)")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise SystemDescriptionError(f"{path}: malformed TOML: {exc}") from exc
+    if set(data) != {"system"}:
+        raise SystemDescriptionError(f"{path}: a system description holds one [system] table (found: {', '.join(data) or 'nothing'})")
+    raw = data["system"]
+    unknown = sorted(set(raw) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        raise SystemDescriptionError(f"{where(path, 'system', unknown[0])}: unknown key {', '.join(unknown)} in [system] "
+                           f"(known: {', '.join(REQUIRED + OPTIONAL)})")
+    missing = [key for key in REQUIRED if key not in raw]
+    if missing:
+        raise SystemDescriptionError(f"{where(path, 'system')}: [system] lacks {', '.join(missing)}")
+    try:
+        backend = get_backend(raw["backend"])
+    except (BackendError, KeyError, ValueError) as exc:
+        raise SystemDescriptionError(f"{where(path, 'system', 'backend')}: backend = {raw['backend']!r}: {exc}") from exc
+    if raw["broker"] not in backend.brokers:
+        raise SystemDescriptionError(f"{where(path, 'system', 'broker')}: broker = {raw['broker']!r}: backend {backend.name!r} "
+                           f"can use {', '.join(backend.brokers) or 'no broker'}")
+    try:
+        kind = broker_kind(raw["broker"])
+    except BrokerError as exc:
+        raise SystemDescriptionError(f"{where(path, 'system', 'broker')}: {exc}") from exc
+    durability = raw.get("durability", kind.default)
+    if durability not in kind.modes:
+        raise SystemDescriptionError(f"{where(path, 'system', 'durability')}: durability = {durability!r}: {kind.title}'s modes are "
+                           f"{', '.join(kind.modes)}")
+    pythonpath = raw.get("pythonpath", ["."])
+    if not isinstance(pythonpath, list) or not all(isinstance(p, str) for p in pythonpath):
+        raise SystemDescriptionError(f"{where(path, 'system', 'pythonpath')}: pythonpath is a list of folders, e.g. [\".\"]")
+    window = raw.get("recovery_window_s")
+    if window is not None and (not isinstance(window, (int, float)) or window <= 0):
+        raise SystemDescriptionError(f"{where(path, 'system', 'recovery_window_s')}: recovery_window_s is a number of seconds > 0")
+    from chaos.judgement.claims import CLAIMS
+
+    quick = raw.get("quick_claims", list(QUICK_CLAIMS))
+    if not isinstance(quick, list) or not quick or any(c not in CLAIMS for c in quick):
+        raise SystemDescriptionError(f"{where(path, 'system', 'quick_claims')}: quick_claims is a list of claims the quick "
+                                     f"budget runs (known: {', '.join(CLAIMS)})")
+    folders = tuple(str((path.parent / p).resolve()) for p in pythonpath)
+    return System(path, str(raw["name"]), backend.name, str(raw["app"]), kind.name, durability, folders,
+                  None if window is None else float(window), tuple(quick))
+
+
+@cache
+def system_profile(path: Path):
+    """The profile a description becomes: the backend reads their app with their settings."""
+    from chaos.profile import Profile, default_redis_client
+
+    system = load_system(path)
+    from chaos.backends import get_backend
+
+    for folder in reversed(system.pythonpath):  # their modules import in this process too (read_system)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    try:
+        read = get_backend(system.backend).read_system(system.app, system.broker)
+    except ValueError as exc:
+        raise SystemDescriptionError(f"{where(path, 'system', 'app')}: {exc}") from exc
+    settings = dict(read["settings"])
+    if system.recovery_window_s is not None:
+        read["replaced"]["recovery_window_s"] = (f"{system.recovery_window_s} s from {path.name}, in place of the "
+                                                 f"{settings['recovery_window_s']} s their settings imply")
+        settings["recovery_window_s"] = system.recovery_window_s
+    from chaos.nemesis import fault_labels
+
+    quick_cells = tuple(f"{claim}/{fault}" for claim in system.quick_claims for fault in ("none", *fault_labels()))
+    return Profile(name=system.name, backend=system.backend, persistence=system.durability, settings=settings,
+                   redis_client=default_redis_client(), broker=system.broker, quick_cells=quick_cells,
+                   system={**system.to_json(), "as_read": read["as_read"], "replaced": read["replaced"]})
+
+
+def starter(app: str, *, backend: str, broker: str, name: str, folder: Path) -> str:
+    """A commented system description for ``app``, written after reading it (so a typo fails now)."""
+    from chaos.backends import get_backend
+    from chaos.brokers import broker_kind
+
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    read = get_backend(backend).read_system(app, broker)
+    kind = broker_kind(broker)
+    lines = [
+        "# What taskchaos judges in this repository (written by `taskchaos init`; see taskchaos's chaos/system.py).",
+        "# taskchaos starts its own servers, points your app's broker and result backend at them (the broker",
+        "# behind a Toxiproxy proxy), registers a probe task on your app, and otherwise runs your settings.",
+        "[system]",
+        f"name = {json.dumps(name)}",
+        f"backend = {json.dumps(backend)}",
+        f"app = {json.dumps(app)}",
+        f"broker = {json.dumps(broker)}",
+        f"durability = {json.dumps(kind.default)}  # {kind.title}'s modes: {', '.join(kind.modes)}",
+        'pythonpath = ["."]  # folders (relative to this file) that hold your modules',
+        f"# recovery_window_s = {read['settings']['recovery_window_s']:g}  # how long a drain waits for the backend's own "
+        "recovery (what your settings imply)",
+        "#",
+        "# Read from your app now (each report lists them again, as they were when it ran):",
+        *[f"#   {key} = {value!r}" for key, value in read["as_read"].items()],
+        "# Replaced by taskchaos:",
+        *[f"#   {key}: {why}" for key, why in read["replaced"].items()],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+__all__ = ["starter", "CORPUS_NAME", "EXPECTATIONS_NAME", "SYSTEM_ENV", "env_prefix", "system_corpus", "system_expectations", "System", "SystemDescriptionError", "load_system", "system_file", "system_profile"]

@@ -1,0 +1,122 @@
+"""A team's own system (chaos/system.py, targets/celery/system.py): its description is refused with the
+file, the key and the fix when it cannot be used; a usable one becomes the only profile, with the
+settings read from the team's app (Celery's and kombu's defaults where it sets none); and a real cell
+runs the team's app — its worker, its settings — with only the broker and result addresses replaced.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from chaos.profile import ProfileError, get_profile, load_profiles
+from chaos.system import SYSTEM_ENV, SystemDescriptionError, load_system, system_profile
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "celery-project"
+GOOD = """[system]
+name = "team"
+backend = "celery"
+app = "teamapp:app"
+broker = "redis"
+"""
+
+
+def _write(tmp_path, text, module=None):
+    (tmp_path / "taskchaos.toml").write_text(text)
+    if module is not None:
+        (tmp_path / "teamapp.py").write_text(module)
+    return tmp_path / "taskchaos.toml"
+
+
+@pytest.mark.parametrize("text, says", [
+    (GOOD + 'queue = "x"\n', "taskchaos.toml:6: unknown key queue in [system]"),
+    (GOOD.replace('broker = "redis"\n', ""), "[system] lacks broker"),
+    (GOOD.replace('"celery"', '"huey"'), "backend = 'huey': unknown backend 'huey'"),
+    (GOOD.replace('"redis"', '"kafka"'), "broker = 'kafka': backend 'celery' can use redis, rabbitmq"),
+    (GOOD + 'durability = "fsync"\n', "durability = 'fsync': Redis's modes are none, rdb, aof-everysec, aof-always"),
+    (GOOD + "recovery_window_s = -1\n", "recovery_window_s is a number of seconds > 0"),
+    ("[systems]\n", "a system description holds one [system] table"),
+])
+def test_a_description_that_cannot_be_used_says_where_and_why(tmp_path, text, says):
+    with pytest.raises(SystemDescriptionError) as caught:
+        load_system(_write(tmp_path, text))
+    assert says in str(caught.value)
+
+
+@pytest.mark.parametrize("module, says", [
+    ("import no_such_dependency\n", "module 'teamapp' does not import (ModuleNotFoundError"),
+    ("app = object()\n", "teamapp.app is a object, not a Celery app"),
+    ("from celery import Celery\napp = Celery('t')\n", None),
+])
+def test_their_app_must_import_and_be_a_celery_app(tmp_path, monkeypatch, module, says):
+    path = _write(tmp_path, GOOD.replace('"teamapp:app"', f'"teamapp{len(module)}:app"'))
+    (tmp_path / f"teamapp{len(module)}.py").write_text(module)
+    if says is None:
+        assert system_profile(path).settings["prefetch_multiplier"] == 4  # Celery's default, read from the app
+        return
+    with pytest.raises(SystemDescriptionError) as caught:
+        system_profile(path)
+    assert says.replace("teamapp", f"teamapp{len(module)}") in str(caught.value)
+    assert "taskchaos.toml:4" in str(caught.value)  # the app key's line
+
+
+def test_rabbitmq_is_refused_for_now_with_the_reason(tmp_path):
+    path = _write(tmp_path, GOOD.replace('"redis"', '"rabbitmq"').replace('"teamapp:app"', '"teamapp_r:app"'))
+    (tmp_path / "teamapp_r.py").write_text("from celery import Celery\napp = Celery('t')\n")
+    with pytest.raises(SystemDescriptionError, match="its queue declarations, not the harness's"):
+        system_profile(path)
+
+
+def test_the_example_becomes_the_only_profile_with_its_own_settings(monkeypatch):
+    monkeypatch.setenv(SYSTEM_ENV, str(EXAMPLE / "taskchaos.toml"))
+    assert list(load_profiles()) == ["shop"]
+    profile = get_profile("shop@aof-everysec")
+    s = profile.settings
+    assert (s["acks_late"], s["prefetch_multiplier"], s["concurrency"]) == (True, 4, 2)  # the shop's
+    assert s["visibility_timeout_s"] == 3600  # kombu's default: the shop sets none
+    assert (s["retries"], s["retry_countdown_s"]) == (3, 2.0)  # its base task class
+    assert s["recovery_window_s"] == 20  # the description's, in place of 3,702 s
+    assert "in place of the 3702.0 s their settings imply" in profile.system["replaced"]["recovery_window_s"]
+    assert profile.system["as_read"]["broker_transport_options"] == {}
+    assert '"system": {' in profile.to_env_json()
+
+
+def test_an_unknown_profile_name_is_refused_under_a_system(monkeypatch):
+    monkeypatch.setenv(SYSTEM_ENV, str(EXAMPLE / "taskchaos.toml"))
+    with pytest.raises(ProfileError, match="unknown profile 'celery-default'"):
+        get_profile("celery-default")
+
+
+def test_a_killed_worker_of_the_shop_loses_its_acks_late_task_within_the_deadline(tmp_path, monkeypatch):
+    """The shop's late ack keeps t0 in kombu's unacked hash, but its one-hour visibility timeout keeps
+    it there past the 20 s the description gives recovery: lost within the deadline. The worker ran
+    the shop's app (its banner), and the run records the shop's settings."""
+    from chaos.cell import run_cell
+
+    monkeypatch.setenv(SYSTEM_ENV, str(EXAMPLE / "taskchaos.toml"))
+    cell = run_cell("persistence", "kill-worker", "shop@aof-everysec", budget="quick", infra="process", run_dir=tmp_path)
+    assert cell.verdict.verdict == "violated", cell.summary_lines()
+    assert cell.outcomes()["t0"] in ("lost", "stuck")
+    banner = next(cell.directory.rglob("worker.log")).read_text()
+    assert "app:         shop:" in banner
+
+
+def test_init_writes_a_description_that_loads_and_refuses_a_wrong_app(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from chaos.cli import main
+
+    shutil.copytree(EXAMPLE / "shop", tmp_path / "shop_init")
+    (tmp_path / "shop_init" / "celery.py").write_text(
+        (EXAMPLE / "shop" / "celery.py").read_text().replace('include=["shop.tasks"]', "include=[]"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "shop_init.celery:nope", "--backend", "celery", "--out", "bad.toml"]) == 2
+    assert "module 'shop_init.celery' has no attribute 'nope'" in capsys.readouterr().err
+    assert not (tmp_path / "bad.toml").exists()
+    assert main(["init", "shop_init.celery:app", "--backend", "celery", "--name", "shop-init"]) == 0
+    text = (tmp_path / "taskchaos.toml").read_text()
+    assert "#   task_acks_late = True" in text and "# recovery_window_s = 3702" in text
+    system = load_system(tmp_path / "taskchaos.toml")
+    assert (system.name, system.app, system.broker, system.durability) == ("shop-init", "shop_init.celery:app", "redis",
+                                                                          "aof-everysec")
+    assert main(["init", "shop_init.celery:app", "--backend", "celery"]) == 2  # never overwrites without --force
+    assert "exists: pass --force" in capsys.readouterr().err
