@@ -120,3 +120,14 @@ def test_init_writes_a_description_that_loads_and_refuses_a_wrong_app(tmp_path, 
                                                                           "aof-everysec")
     assert main(["init", "shop_init.celery:app", "--backend", "celery"]) == 2  # never overwrites without --force
     assert "exists: pass --force" in capsys.readouterr().err
+
+
+def test_the_report_page_lists_the_settings_read_from_their_app_and_what_was_replaced(monkeypatch):
+    from chaos.report.html_page import environment_html
+
+    monkeypatch.setenv(SYSTEM_ENV, str(EXAMPLE / "taskchaos.toml"))
+    profile = get_profile("shop").describe()
+    html = environment_html({"profiles": {"shop": profile}}, [])
+    assert "<th>read from the app: task_acks_late</th><td>True</td>" in html
+    assert "<th>replaced by taskchaos: broker_url</th>" in html and "behind its Toxiproxy proxy" in html
+    assert "as_read" not in profile  # the report's data is left as it was read

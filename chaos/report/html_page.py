@@ -273,6 +273,7 @@ def environment_html(report: dict, views: list[CellView]) -> str:
             flavours.add(dep["toxiproxy"]["flavour"])
     for name, p in (report.get("profiles") or {}).items():
         profiles.setdefault(name, p)
+    profiles = {name: dict(p) for name, p in profiles.items()}  # rows are added below: the report stays as read
     names = list(profiles)
     keys: list[tuple[str, str]] = []
     for p in profiles.values():
@@ -280,12 +281,21 @@ def environment_html(report: dict, views: list[CellView]) -> str:
             for k in p.get(group) or {}:
                 if (group, k) not in keys:
                     keys.append((group, k))
+    labels = {"settings": "{}", "redis_client": "client: {}", "as_read": "read from the app: {}",
+              "replaced": "replaced by taskchaos: {}"}
+    for p in profiles.values():  # a team's own system (chaos/system.py): its settings as read, and ours
+        system = p.get("system") or {}
+        p.update({"as_read": system.get("as_read") or {}, "replaced": system.get("replaced") or {}})
+        for group in ("as_read", "replaced"):
+            for k in p[group]:
+                if (group, k) not in keys:
+                    keys.append((group, k))
     head = "".join(f"<th>{e(n)}</th>" for n in names)
     backends = "".join(f"<td>{e(str(profiles[n].get('backend', '')))}</td>" for n in names)
     persisted = "".join(f"<td>{e(', '.join(sorted(modes.get(n, []))) or 'not run')}</td>" for n in names)
     rows = [f"<tr><th>backend</th>{backends}</tr>", f"<tr><th>Redis persistence in this run</th>{persisted}</tr>"]
     for group, k in keys:
-        label = k if group == "settings" else f"client: {k}"
+        label = labels[group].format(k)
         rows.append(f"<tr><th>{e(label)}</th>" + "".join(
             f"<td>{e(str((profiles[n].get(group) or {}).get(k, '—')))}</td>" for n in names) + "</tr>")
     seed = report.get("seed")
