@@ -7,7 +7,6 @@ a write only once it has it, is never waited for."""
 import httpx
 import pytest
 
-from chaos.cell import run_cell, workload_for
 from chaos.infra import get_driver
 from chaos.infra.deployment import Deployment
 from chaos.infra.rabbitmq import rabbitmq_unavailable
@@ -37,7 +36,7 @@ def test_a_publish_held_on_its_way_is_answered_but_not_received_until_it_arrives
             # spend 1.5 s in the proxy on their way to the node, which runs and answers our reads.
             on_its_way = _submit(dep, "on-its-way")
             stalled = dep.await_received([first, on_its_way], deadline_s=0.3)
-            assert stalled["received"] is False and stalled["missing"] == [on_its_way] and stalled["polls"] > 1, stalled
+            assert stalled["received"] is False and stalled["missing"] == [on_its_way] and stalled["waited_s"] > 0.3, stalled
             assert "error" not in stalled
             assert "never showed it had every acknowledged task" in missed([{"name": "restart-broker",
                                                                             "struck": {"received": stalled}}])
@@ -55,12 +54,3 @@ def test_redis_is_never_waited_for(tmp_path):
     dep = Deployment(get_profile("celery-default@aof-everysec"), get_driver("process"), tmp_path)
     assert dep.receipts is None
     assert dep.await_received(["any"])["received"] is None
-
-
-@rabbitmq
-def test_a_restart_of_the_broker_strikes_once_every_acknowledged_task_arrived(tmp_path):
-    cell = run_cell("persistence", "restart-broker", "celery-rabbitmq@durable", budget="quick", infra="process",
-                    run_dir=tmp_path)
-    received = cell.verdict.evidence["faults"][0]["struck"]["received"]
-    submitted = len(workload_for("persistence", "restart-broker", "quick").tasks)  # all before a run-phase strike
-    assert received["received"] is True and received["missing"] == [] and received["ids"] == submitted, received

@@ -36,7 +36,7 @@ def _window_fills_behind_a_held_task(tmp_path, profile):
         try:
             _submit(dep, "q1", "q2", "q3", "q4", "q5")
             stalled = dep.await_reservations(running, deadline_s=0.3)
-            assert stalled["full"] is False and stalled["polls"] > 1
+            assert stalled["full"] is False and stalled["waited_s"] > 0.3  # it waited its deadline (a poll may outlast it)
             assert "never took from the broker all they would" in missed([{"name": "reset-peer",
                                                                           "struck": {"reservations": stalled}}])
         finally:
