@@ -75,8 +75,10 @@ def pytest_configure(config):
         seed = config.getoption("--chaos-seed", None)
         seed = random.getrandbits(32) if seed is None else seed
     system = config.getoption("--taskchaos-system", None)
-    if system:  # before collection: the chaos tests' matrix is this system's profile alone (chaos/system.py)
-        os.environ["TASKCHAOS_SYSTEM"] = str(Path(system).resolve())
+    if system:  # before collection: the chaos tests' matrix is this system's profile alone
+        from chaos.system import SYSTEM_ENV
+
+        os.environ[SYSTEM_ENV] = str(Path(system).resolve())
     config.stash[_STATE] = {"run_id": run_id, "started": started, "run_dir": None, "seed": seed}
     os.environ.setdefault("TASKCHAOS_RUN_ID", run_id)  # the docker driver labels containers with it
     if config.pluginmanager.hasplugin("xdist"):

@@ -139,9 +139,10 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
     With ``TASKCHAOS_SYSTEM`` set (a team's own system, chaos/system.py): that system's profile alone."""
     from chaos.system import SystemDescriptionError, system_file, system_profile
 
-    if system_file() is not None:
+    system = system_file()
+    if system is not None:
         try:
-            profile = system_profile(system_file())
+            profile = system_profile(system)
         except SystemDescriptionError as exc:
             raise ProfileError(str(exc)) from exc
         return {profile.name: profile}

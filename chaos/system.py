@@ -3,8 +3,8 @@ profile it becomes, so that every cell judges *their* configuration instead of t
 
     [system]
     name = "shop"                  # the profile's name in every report
-    backend = "celery"             # a backend folder of targets/ whose capabilities.system reads their app
-    app = "shop.celery:app"        # their app object, module:attribute
+    backend = "..."                # a backend folder of targets/ whose capabilities.system reads their app
+    app = "shop.tasks:app"         # their app object, module:attribute
     broker = "redis"               # the broker kind to run it on (one the backend can use)
     durability = "aof-everysec"    # optional: one of the kind's durability modes (default: the kind's)
     pythonpath = ["."]             # optional: folders (relative to this file) that hold their modules
@@ -18,7 +18,7 @@ the matrix, the gate and the report are about their system. The backend reads th
 (``Backend.read_system``) into the settings its profiles have; the targets receive ``system`` in
 their profile (TASKCHAOS_PROFILE) and load their app instead of the built-in one.
 
-Errors name the file, the key and what to do.
+Errors name the file, the key and what to do. examples/celery-project/taskchaos.toml is a whole one.
 """
 
 from __future__ import annotations
@@ -146,14 +146,12 @@ def load_system(path: str | Path) -> System:
 @cache
 def system_profile(path: Path):
     """The profile a description becomes: the backend reads their app with their settings."""
+    from chaos.backends import get_backend
+    from chaos.nemesis import fault_labels
     from chaos.profile import Profile, default_redis_client
 
     system = load_system(path)
-    from chaos.backends import get_backend
-
-    for folder in reversed(system.pythonpath):  # their modules import in this process too (read_system)
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
+    _importable(system.pythonpath)
     try:
         read = get_backend(system.backend).read_system(system.app, system.broker)
     except ValueError as exc:
@@ -163,12 +161,17 @@ def system_profile(path: Path):
         read["replaced"]["recovery_window_s"] = (f"{system.recovery_window_s} s from {path.name}, in place of the "
                                                  f"{settings['recovery_window_s']} s their settings imply")
         settings["recovery_window_s"] = system.recovery_window_s
-    from chaos.nemesis import fault_labels
-
     quick_cells = tuple(f"{claim}/{fault}" for claim in system.quick_claims for fault in ("none", *fault_labels()))
     return Profile(name=system.name, backend=system.backend, persistence=system.durability, settings=settings,
                    redis_client=default_redis_client(), broker=system.broker, quick_cells=quick_cells,
                    system={**system.to_json(), "as_read": read["as_read"], "replaced": read["replaced"]})
+
+
+def _importable(folders) -> None:
+    """Their modules import in this process too (the backend reads their app here), first in order."""
+    for folder in reversed(list(folders)):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
 
 
 def starter(app: str, *, backend: str, broker: str, name: str, folder: Path) -> str:
@@ -176,8 +179,7 @@ def starter(app: str, *, backend: str, broker: str, name: str, folder: Path) -> 
     from chaos.backends import get_backend
     from chaos.brokers import broker_kind
 
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+    _importable([str(folder)])
     read = get_backend(backend).read_system(app, broker)
     kind = broker_kind(broker)
     lines = [
@@ -203,4 +205,5 @@ def starter(app: str, *, backend: str, broker: str, name: str, folder: Path) -> 
     return "\n".join(lines)
 
 
-__all__ = ["starter", "CORPUS_NAME", "EXPECTATIONS_NAME", "SYSTEM_ENV", "env_prefix", "system_corpus", "system_expectations", "System", "SystemDescriptionError", "load_system", "system_file", "system_profile"]
+__all__ = ["CORPUS_NAME", "EXPECTATIONS_NAME", "SYSTEM_ENV", "System", "SystemDescriptionError", "env_prefix",
+           "load_system", "starter", "system_corpus", "system_expectations", "system_file", "system_profile"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from chaos.infra.readiness import AllOf, HttpHealth, LogLine, log_size, read_fro
 from chaos.infra.broker_proxy import BrokerProxy
 from chaos.backends import get_backend
 from chaos.brokers import broker_kind
+from chaos.infra.polling import poll_until
 from chaos.infra.settle import wait_settled
 from chaos.profile import Profile
 
@@ -247,18 +247,15 @@ class Deployment:
         if not self.kind:
             return {"full": None, "why": "no broker"}
         url = self.kind.url_for(self.ports[self.kind.name])
-        start, polls = time.monotonic(), 0
-        while True:
-            polls += 1
+        cannot_tell = {"why": f"{self.profile.backend} on {self.kind.title}: nothing reserved ahead, or the backend "
+                              "cannot see it (capabilities.reservations_full)"}
+
+        def ask() -> dict:
             full = self.backend.reservations_full(self.kind.name, url, self.profile.settings, len(self.worker_names),
                                                   running)
-            waited = round(time.monotonic() - start, 3)
-            if full is None:
-                return {"full": None, "why": f"{self.profile.backend} on {self.kind.title}: nothing reserved ahead, or "
-                                             "the backend cannot see it (capabilities.reservations_full)"}
-            if full or waited > deadline_s:
-                return {"full": full, "waited_s": waited, "polls": polls}
-            time.sleep(RESERVE_POLL_S)
+            return {"full": full, **(cannot_tell if full is None else {})}
+
+        return poll_until(ask, "full", deadline_s, RESERVE_POLL_S)
 
     def await_received(self, ids: list[str], deadline_s: float = RECEIVE_DEADLINE_S) -> dict:
         """Wait until the broker has received every one of ``ids`` (backend ids of acknowledged

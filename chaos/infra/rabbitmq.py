@@ -5,8 +5,8 @@ A node is Debian's (or a generic-unix) ``rabbitmq-server`` script run as a :clas
 the node's own ``epmd``, and ``erl_child_setup`` and ``inet_gethost``, which Erlang puts in sessions
 of their own (see :class:`RabbitMQServer`). Everything the node reads or writes is inside the
 caller's working directory: ``rabbitmq.conf``, ``advanced.config`` (the firehose on: ``ADVANCED_CONFIG``),
-``enabled_plugins`` (empty: no management listener, no plugin at all), an empty ``rabbitmq-env.conf`` (so ``/etc/rabbitmq``'s is not
-sourced), ``mnesia/`` (the data: durable queues and persistent messages survive a kill -9 there),
+``enabled_plugins`` (empty: no management listener, no plugin at all), an empty ``rabbitmq-env.conf``
+(so ``/etc/rabbitmq``'s is not sourced), ``mnesia/`` (the data: durable queues and persistent messages survive a kill -9 there),
 ``log/``, ``launch.py`` (below) and ``home/.erlang.cookie`` (mode 600; Erlang reads the cookie from ``$HOME``).
 
 Every listener is on loopback, on ports chosen at run time: AMQP (``RABBITMQ_NODE_IP_ADDRESS`` /

@@ -23,8 +23,9 @@ directly, never through the proxy, so faults never hurt it.
 
 from __future__ import annotations
 
-import time
 from urllib.parse import unquote, urlsplit
+
+from chaos.infra.polling import poll_until
 
 RECEIPTS_QUEUE = "taskchaos.receipts"
 TRACE_EXCHANGE = "amq.rabbitmq.trace"
@@ -39,9 +40,9 @@ def _strings(value) -> set[str]:
     if isinstance(value, bytes):
         return {value.decode("utf-8", "replace")}
     if isinstance(value, dict):
-        return set().union(*map(_strings, value.values())) if value else set()
+        return set().union(*map(_strings, value.values()))
     if isinstance(value, (list, tuple)):
-        return set().union(*map(_strings, value)) if value else set()
+        return set().union(*map(_strings, value))
     return set()
 
 
@@ -87,24 +88,20 @@ class RabbitMQReceipts:
     def wait(self, ids: list[str], deadline_s: float) -> dict:
         """Wait until a copy carries each of ``ids``: the evidence (``received`` False: some never came,
         or the node could not be asked; the cell is then inconclusive)."""
+        return poll_until(lambda: self._answer(ids), "received", deadline_s, POLL_S)
+
+    def _answer(self, ids: list[str]) -> dict:
         import amqp
 
-        start, polls, error = time.monotonic(), 0, None
-        while True:
-            polls += 1
-            try:
-                self._read()
-                error = None
-            except (OSError, amqp.exceptions.AMQPError) as exc:  # the node restarting: ask again
-                self.close()
-                error = f"{type(exc).__name__}: {exc}"
-            missing = sorted(set(ids) - self.seen)
-            waited = round(time.monotonic() - start, 3)
-            if not missing or waited > deadline_s:
-                evidence = {"received": not missing, "ids": len(ids), "missing": missing, "copies": self.copies,
-                            "waited_s": waited, "polls": polls}
-                return {**evidence, "error": error} if error else evidence
-            time.sleep(POLL_S)
+        error = None
+        try:
+            self._read()
+        except (OSError, amqp.exceptions.AMQPError) as exc:  # the node restarting: ask again
+            self.close()
+            error = f"{type(exc).__name__}: {exc}"
+        missing = sorted(set(ids) - self.seen)
+        answer = {"received": not missing, "ids": len(ids), "missing": missing, "copies": self.copies}
+        return {**answer, "error": error} if error else answer
 
     def close(self) -> None:
         import amqp

@@ -16,9 +16,9 @@ is killed without waiting, which the fault's evidence says.
 
 from __future__ import annotations
 
-import time
-
 import redis
+
+from chaos.infra.polling import poll_until
 
 POLL_S = 0.02
 
@@ -41,11 +41,4 @@ def wait_settled(probe, url: str, deadline_s: float) -> dict:
     """Poll ``probe(url)`` until it says settled or ``deadline_s`` passes: the evidence of the last poll
     with ``waited_s`` and ``polls``. A broker that never settles is reported (``settled`` False), for
     the cell to call its run inconclusive, never killed as if it had."""
-    start = time.monotonic()
-    polls = 0
-    while True:
-        polls += 1
-        answer = probe(url)
-        if answer["settled"] or time.monotonic() - start > deadline_s:
-            return {**answer, "waited_s": round(time.monotonic() - start, 3), "polls": polls}
-        time.sleep(POLL_S)
+    return poll_until(lambda: probe(url), "settled", deadline_s, POLL_S)

@@ -273,21 +273,17 @@ def environment_html(report: dict, views: list[CellView]) -> str:
             flavours.add(dep["toxiproxy"]["flavour"])
     for name, p in (report.get("profiles") or {}).items():
         profiles.setdefault(name, p)
-    profiles = {name: dict(p) for name, p in profiles.items()}  # rows are added below: the report stays as read
+    # A team's own system (chaos/system.py) adds its settings as read from its app, and what was replaced:
+    # copies of the profiles carry them as groups of their own (the report stays as read).
+    profiles = {name: {**p, "as_read": (p.get("system") or {}).get("as_read") or {},
+                       "replaced": (p.get("system") or {}).get("replaced") or {}} for name, p in profiles.items()}
+    labels = {"settings": "{}", "redis_client": "client: {}", "as_read": "read from the app: {}",
+              "replaced": "replaced by taskchaos: {}"}
     names = list(profiles)
     keys: list[tuple[str, str]] = []
     for p in profiles.values():
-        for group in ("settings", "redis_client"):
+        for group in labels:
             for k in p.get(group) or {}:
-                if (group, k) not in keys:
-                    keys.append((group, k))
-    labels = {"settings": "{}", "redis_client": "client: {}", "as_read": "read from the app: {}",
-              "replaced": "replaced by taskchaos: {}"}
-    for p in profiles.values():  # a team's own system (chaos/system.py): its settings as read, and ours
-        system = p.get("system") or {}
-        p.update({"as_read": system.get("as_read") or {}, "replaced": system.get("replaced") or {}})
-        for group in ("as_read", "replaced"):
-            for k in p[group]:
                 if (group, k) not in keys:
                     keys.append((group, k))
     head = "".join(f"<th>{e(n)}</th>" for n in names)
