@@ -38,7 +38,7 @@ def test_two_rq_workers_and_kill_worker_hits_the_one_running_the_task(tmp_path):
         assert [s.name for s in dep.executors] == ["worker", "worker-2"]
         # started side by side, from threads that outlive the start (PR_SET_PDEATHSIG is per thread)
         assert all(s.is_alive() for s in dep.servers.values())
-        httpx.post(f"{dep.app_url}/tasks", json={"key": "h", "hold_at": "start", "hold_timeout_s": 60}, timeout=5)
+        httpx.post(f"{dep.app_url}/tasks", json={"key": "h", "hold_at": "start", "hold_timeout_s": 60}, timeout=30)
         held = wait_for(lambda: [r for r in read_ledger(dep.ledger_dir).records if r.event == "held"])[0]
         started = next(r for r in read_ledger(dep.ledger_dir).records if r.event == "started")
         runner = dep.executor_for(held.pid)

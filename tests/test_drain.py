@@ -20,14 +20,14 @@ def test_what_the_broker_could_still_deliver_is_counted_until_the_ack(tmp_path):
     dep = Deployment(get_profile("celery-acks-late"), get_driver("process"), tmp_path)
     with dep:
         assert dep.pending_deliveries() == 0
-        httpx.post(f"{dep.app_url}/tasks", json={"key": "h", "hold_at": "start", "hold_timeout_s": 60}, timeout=5)
+        httpx.post(f"{dep.app_url}/tasks", json={"key": "h", "hold_at": "start", "hold_timeout_s": 60}, timeout=30)
         wait_for(lambda: _events(dep, "held"))
         assert dep.pending_deliveries() >= 1  # delivered, running, not acked (acks_late)
         release(dep.ledger_dir, "h")
         wait_for(lambda: _events(dep, "returned"))
         wait_for(lambda: dep.pending_deliveries() == 0)
         # a countdown the worker holds until it is due: unacked, so a redelivery is still possible
-        httpx.post(f"{dep.app_url}/tasks", json={"key": "c", "countdown_s": 60}, timeout=5)
+        httpx.post(f"{dep.app_url}/tasks", json={"key": "c", "countdown_s": 60}, timeout=30)
         wait_for(lambda: dep.pending_deliveries() == 1)
         assert not _events(dep, "started")[1:]
 

@@ -122,7 +122,7 @@ def test_killing_the_rq_worker_kills_its_work_horse_too(tmp_path):
 
     dep = Deployment(get_profile("rq-default"), get_driver("process"), tmp_path)
     with dep:
-        httpx.post(f"{dep.app_url}/tasks", json={"key": "h", "hold_at": "start", "hold_timeout_s": 60}, timeout=5)
+        httpx.post(f"{dep.app_url}/tasks", json={"key": "h", "hold_at": "start", "hold_timeout_s": 60}, timeout=30)
         held = wait_for(lambda: [r for r in read_ledger(dep.ledger_dir).records if r.event == "held"])[0]
         assert held.pid != dep.server("worker").pid and os.getpgid(held.pid) != dep.server("worker").pid
         dep.server("worker").kill()

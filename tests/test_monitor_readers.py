@@ -60,7 +60,7 @@ def test_reading_rq_dashboard_leaves_an_abandoned_job_alone(redis_and_dashboard)
     job_id = abandoned_job(connection)
     with httpx.Client(base_url=url, auth=auth, timeout=5) as http:
         reading = get_backend("rq").monitor().read(http)
-        assert httpx.get(f"{url}/0/data/queues.json", timeout=5).status_code == 401  # the API wants the credentials
+        assert httpx.get(f"{url}/0/data/queues.json", timeout=30).status_code == 401  # the API wants the credentials
     assert reading.tasks[job_id] == {"state": "running", "raw_state": "started"}
     assert reading.counts["running"] == 1 and reading.counts["failed"] == 0
     assert all(path.startswith("/0/data/") for path in reading.endpoints)

@@ -17,7 +17,7 @@ rabbitmq = pytest.mark.skipif(rabbitmq_unavailable() is not None, reason=f"Rabbi
 
 
 def _submit(dep, key) -> str:
-    answer = httpx.post(f"{dep.app_url}/tasks", json={"key": key, "duration_s": 0.05}, timeout=5)
+    answer = httpx.post(f"{dep.app_url}/tasks", json={"key": key, "duration_s": 0.05}, timeout=30)
     assert answer.status_code == 202, answer.text
     return answer.json()["id"]
 

@@ -20,7 +20,7 @@ def _held(dep, key):
 
 def _submit(dep, *keys, **spec):
     for key in keys:
-        answer = httpx.post(f"{dep.app_url}/tasks", json={"key": key, "duration_s": 0.1, **spec}, timeout=5)
+        answer = httpx.post(f"{dep.app_url}/tasks", json={"key": key, "duration_s": 0.1, **spec}, timeout=30)
         assert answer.status_code == 202, answer.text
 
 
