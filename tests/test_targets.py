@@ -26,12 +26,12 @@ from chaos.infra.deployment import Deployment
 from chaos.infra.rabbitmq import rabbitmq_unavailable
 from chaos.profile import get_profile
 from chaos.records.ledger import LedgerRecord, read_ledger, release
+from targets.rq.queues import QUEUE_NAME as RQ_QUEUE
 
 DEADLINE_S = 15.0  # for anything a healthy backend does in well under a second
 POLL_S = 0.05
 STATES = {"pending", "running", "retrying", "succeeded", "failed", "cancelled", "unknown"}
 TERMINAL = {"succeeded", "failed", "cancelled"}
-RQ_QUEUE = "taskchaos"  # targets.rq.app.QUEUE_NAME (that module needs the harness's environment to import)
 
 
 def wait_until(probe: Callable[[], object], what: str, deadline_s: float = DEADLINE_S, on_timeout: Callable[[], str] = str):

@@ -26,12 +26,10 @@ from rq.job import Job
 from targets.body import redis_url_from_env, settings_from_env
 from targets.contract import Conflict, NotFound, TaskStatus, build_app
 from targets.redis_client import redis_kwargs
+from targets.rq.queues import PRIORITY_QUEUE_NAMES, QUEUE_NAME
 
 PROFILE = settings_from_env()
 S = PROFILE["settings"]
-QUEUE_NAME = "taskchaos"
-PRIORITY_QUEUE_NAMES = [f"{QUEUE_NAME}.p{p}" for p in range(9, -1, -1)]  # highest first
-LISTEN_ORDER = [*PRIORITY_QUEUE_NAMES, QUEUE_NAME]  # the order a worker dequeues in
 
 redis_conn = Redis.from_url(f"{redis_url_from_env()}/0", **redis_kwargs(PROFILE["redis_client"]))
 queue = Queue(QUEUE_NAME, connection=redis_conn, default_timeout=S["job_timeout_s"])

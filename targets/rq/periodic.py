@@ -19,7 +19,7 @@ from rq_scheduler import Scheduler
 
 from targets.body import redis_url_from_env, settings_from_env
 from targets.redis_client import redis_kwargs
-from targets.rq.app import QUEUE_NAME
+from targets.rq.queues import QUEUE_NAME
 
 TICK_JOB_ID = "taskchaos-tick"
 POLL_S = 0.2

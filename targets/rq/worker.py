@@ -17,7 +17,7 @@ from rq import Queue, Worker
 
 from targets.body import redis_url_from_env, settings_from_env
 from targets.redis_client import redis_kwargs
-from targets.rq.app import LISTEN_ORDER
+from targets.rq.queues import LISTEN_ORDER
 
 
 class ReadyWorker(Worker):
