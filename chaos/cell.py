@@ -18,6 +18,7 @@ from chaos.judgement.checker import CheckResult, check
 from chaos.judgement.claims import CLAIMS, Evidence
 from chaos.judgement.verdict import Verdict, decide
 from chaos.landing import missed, words
+from chaos.report.words import drain_in_words
 from chaos.nemesis import FAULTS, PHASES
 from chaos.profile import Profile, get_profile
 from chaos.records.ledger import read_ledger
@@ -82,10 +83,7 @@ class CellRun:
         for f in v.evidence.get("faults", []):
             lines.append(f"  fault hit: {f.get('name')}: {words(f.get('hit'))}")
         q = v.evidence["quiesce"]
-        lines.append(f"  drain: {q['drained_s']} s of a {q['deadline_s']} s deadline"
-                     + (" (timed out)" if q["timed_out"] else "")
-                     + (" (ended when the broker held nothing more to deliver)"
-                        if q.get("ended_by") == "nothing-pending" else ""))
+        lines.append(f"  {drain_in_words(q)}")
         lines.append(f"  evidence: {self.directory}")
         lines.append(f"  replay:   {v.evidence['replay']}")
         return lines

@@ -7,7 +7,9 @@ the last fault ended, so that redeliveries (and duplicates) that the backend's o
 inside that window are seen even when every task already looks settled — unless the backend can
 tell that its broker holds nothing more to deliver (``pending_deliveries``: nothing queued, nothing
 delivered and unacked, on ``NOTHING_PENDING_POLLS`` polls in a row): then no redelivery is possible
-any more, and the drain ends as soon as every task is settled. Not when a periodic scheduler runs
+any more, and the drain ends as soon as every task is settled, or is beyond recovery: its last attempt
+ran in a process that has since exited (killed with it, say) — with nothing left in the broker, nothing
+can run it again, and waiting out the deadline only confirms its loss. Not when a periodic scheduler runs
 (the ``beat`` need): its ticks are what such a cell observes, and they keep coming. After an outage of the
 broker the deadline also covers the clients' reconnect backoff (``reconnect_wait_s``), when the
 profile states it.
@@ -22,7 +24,7 @@ from chaos.client import TargetClient
 from chaos.infra.deployment import Deployment
 from chaos.profile import Profile
 from chaos.records.history import BROKER_ROLES, History
-from chaos.records.ledger import read_ledger, release
+from chaos.records.ledger import LedgerRecord, read_ledger, release
 from chaos.scenario.model import Scenario
 
 SLACK_S = 5.0
@@ -78,10 +80,25 @@ class QuiesceReport:
     unsettled: list[str]
     reconnect_wait_s: float = 0.0  # added to the deadline: the clients' reconnect backoff after the broker's outage
     ended_by: str = "window"  # "window": settled once recovery_window_s had passed; "nothing-pending": settled,
-    # and the broker could deliver nothing more; "deadline": timed out
+    # and the broker could deliver nothing more; "beyond-recovery": what is not settled last ran in a process
+    # that has exited, and the broker could deliver nothing more; "deadline": timed out
 
     def to_json(self) -> dict:
         return self.__dict__.copy()
+
+
+def _beyond_recovery(keys: list[str], records, deployment: Deployment) -> bool:
+    """Every one of ``keys`` has run, and neither the process of its last ledger record (an
+    attempt's start, a hold, a crash, ...) nor that process's parent runs any more: the parent is
+    who would record the loss of its child (Celery's WorkerLostError, RQ's abandoned job), so a
+    killed child of a live worker is not beyond recovery. Once the broker holds nothing either, no
+    process has the task and none can receive it."""
+    last: dict[str, LedgerRecord] = {}
+    for record in records:
+        if record.key in keys and record.attempt > 0:  # the app's records are no attempt's
+            last[record.key] = record
+    return all(key in last and last[key].ppid > 0 and not deployment.process_running(last[key].pid)
+               and not deployment.process_running(last[key].ppid) for key in keys)
 
 
 def _settled(key: str, returned: set[str], status: dict[str, dict]) -> bool:
@@ -116,7 +133,8 @@ def quiesce(deployment: Deployment, client: TargetClient, history: History, scen
         for action in deployment.revive_crashed():
             history.add("infra", "note", action=action)
             actions.append(action)
-        returned = {r.key for r in read_ledger(deployment.ledger_dir).records if r.event == "returned"}
+        records = read_ledger(deployment.ledger_dir).records
+        returned = {r.key for r in records if r.event == "returned"}
         unsettled = [k for k in keys if not _settled(k, returned, status)]
         for key in unsettled:
             status[key] = client.status(key)
@@ -125,10 +143,11 @@ def quiesce(deployment: Deployment, client: TargetClient, history: History, scen
         if not unsettled and now >= min_until:
             timed_out, ended_by = False, "window"
             break
-        if not unsettled and may_end_early and deployment.pending_deliveries() == 0:
+        if (may_end_early and (not unsettled or _beyond_recovery(unsettled, records, deployment))
+                and deployment.pending_deliveries() == 0):
             nothing_pending_polls += 1
             if nothing_pending_polls >= NOTHING_PENDING_POLLS:
-                timed_out, ended_by = False, "nothing-pending"
+                timed_out, ended_by = False, "nothing-pending" if not unsettled else "beyond-recovery"
                 break
         else:
             nothing_pending_polls = 0

@@ -49,3 +49,38 @@ def test_a_broker_that_does_not_answer_yet_cannot_tell():
     from chaos.infra.ports import free_port
 
     assert get_backend("celery").pending_deliveries("redis", f"redis://127.0.0.1:{free_port()}") is None
+
+
+def test_a_task_whose_process_and_parent_have_exited_is_beyond_recovery():
+    """What chaos/quiesce.py may stop waiting for: the last record's writer and its parent are both
+    gone (a killed worker with its child), not a dead child whose parent lives and records the loss."""
+    import os
+    import subprocess
+    import sys
+    from types import SimpleNamespace
+
+    from chaos.quiesce import _beyond_recovery
+    from chaos.records.ledger import LedgerRecord
+
+    driver = get_driver("process")
+    deployment = SimpleNamespace(process_running=lambda pid: pid > 0 and driver.process_running(pid))
+    exited = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                            text=True, check=True)
+    dead = int(exited.stdout)
+
+    def last(key, pid, ppid, event="held"):
+        return LedgerRecord(key, "id", 1, event, pid, "test", 1.0, 1.0, ppid=ppid)
+
+    assert _beyond_recovery(["a"], [last("a", dead, dead)], deployment)
+    assert not _beyond_recovery(["a"], [last("a", dead, os.getpid())], deployment)  # the parent lives
+    assert not _beyond_recovery(["a"], [last("a", os.getpid(), dead)], deployment)  # it still runs
+    assert not _beyond_recovery(["a"], [last("a", dead, 0)], deployment)  # parent not recorded: cannot tell
+    assert not _beyond_recovery(["a", "b"], [last("a", dead, dead)], deployment)  # b never ran: may still come
+    assert _beyond_recovery(["a"], [last("a", os.getpid(), os.getpid(), "started"), last("a", dead, dead)], deployment)
+
+
+def test_a_killed_worker_s_task_ends_the_drain_once_nothing_is_pending(tmp_path):
+    cell = run_cell("distributed", "kill-worker", "celery-default", budget="quick", infra="process", run_dir=tmp_path)
+    quiesce = cell.verdict.evidence["quiesce"]
+    assert quiesce["ended_by"] == "beyond-recovery" and not quiesce["timed_out"], quiesce
+    assert cell.verdict.verdict == "holds"  # as expectations.toml has it for this cell

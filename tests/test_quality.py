@@ -26,6 +26,7 @@ def test_a_planted_drop_is_found_shrunk_written_and_replayed(tmp_path, capsys):
     assert result.found, f"the planted drop was not found in {len(result.examples)} examples: {result.examples}"
     minimal = Scenario.load(result.minimal_path)  # written to a file, and the file is what counts
     assert minimal == result.minimal
+    assert len(minimal.tasks) == 2, f"shrunk to {minimal.to_json()} over {result.examples}"
     first, second = minimal.tasks
     assert not minimal.faults
     assert minimal.pause_before_s(1) < first.duration_s  # the second is submitted while the first runs

@@ -102,5 +102,14 @@ class InfraDriver(abc.ABC):
                ready: "object") -> Server:
         """A Python process of ours (target app or worker) with a readiness probe."""
 
+    def process_running(self, pid: int) -> bool:
+        """Whether process ``pid`` of a server of this driver still runs (a zombie has exited). The
+        Python servers of every driver are processes of this machine (InfraDriver.python)."""
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return False
+
     def close(self) -> None:
         """Release driver-level resources (connections); servers are stopped by their owners."""

@@ -240,6 +240,10 @@ class Deployment:
             return None
         return self.backend.pending_deliveries(self.kind.name, self.kind.url_for(self.ports[self.kind.name]))
 
+    def process_running(self, pid: int) -> bool:
+        """Whether process ``pid`` (one that wrote to the ledger, or its parent) still runs."""
+        return pid > 0 and self.driver.process_running(pid)
+
     def await_reservations(self, running: list[str], deadline_s: float = RESERVE_DEADLINE_S) -> dict:
         """Wait until the workers have taken from the broker all they will before one of the ``running``
         tasks (backend ids) ends (the backend's probe, asked of the broker directly): the evidence,

@@ -54,6 +54,7 @@ class LedgerRecord:
     wall: float
     mono: float
     detail: dict = field(default_factory=dict)
+    ppid: int = 0  # the writer's parent (a prefork worker, RQ's worker of a work horse): who handles its loss; 0: not known
 
     def to_json(self) -> dict:
         return {
@@ -66,6 +67,7 @@ class LedgerRecord:
             "wall": self.wall,
             "mono": self.mono,
             "detail": self.detail,
+            "ppid": self.ppid,
         }
 
 
@@ -100,6 +102,7 @@ class LedgerWriter:
             wall=time.time(),
             mono=time.monotonic(),
             detail=detail,
+            ppid=os.getppid(),
         )
         line = (json.dumps(record.to_json(), separators=(",", ":")) + "\n").encode()
         fd = self._descriptor()

@@ -29,7 +29,7 @@ from chaos.report.matrix import TASK_ORDER, task_tally, tasks_text
 from chaos.report.matrix_source import verdict_matrix
 from chaos.report.svg_throughput import throughput_series, throughput_svg
 from chaos.report.svg_timeline import timeline_svg
-from chaos.report.words import WORST_FIRST, fault_label, scenario_in_words, summary_paragraph
+from chaos.report.words import WORST_FIRST, drain_in_words, fault_label, scenario_in_words, summary_paragraph
 
 SYMBOL = {"holds": "✔", "violated": "✘", "not-claimed": "⊘", "unsupported": "∅", "measured": "≈", "inconclusive": "?"}
 COUNTEREXAMPLES = ("violated", "not-claimed")
@@ -233,10 +233,7 @@ def cell_html(view: CellView, report: dict, run_dir: Path, open_: bool) -> str:
     missing = f'<p class="small">missing evidence: {e("; ".join(view.missing))}</p>' if view.missing else ""
     note = f'<p class="small">note: {e(r["note"])}</p>' if r.get("note") else ""
     q = v.get("evidence", {}).get("quiesce", {})
-    drain = (f'drain: {q.get("drained_s")} s of a {q.get("deadline_s")} s deadline'
-             + (" (timed out)" if q.get("timed_out") else "")
-             + (", ended when the broker held nothing more to deliver" if q.get("ended_by") == "nothing-pending" else "")
-             ) if q else ""
+    drain = drain_in_words(q) if q else ""
     timeline = timeline_svg(view.cell, view.ops, view.ledger, view.anchor)
     hits = "".join(f'<p class="small" data-role="fault-hit">fault hit: {e(f.get("name"))}: {e(landing_words(f.get("hit")))}</p>'
                    for f in v.get("evidence", {}).get("faults", []))

@@ -331,3 +331,19 @@ def summary_paragraph(report: dict) -> str:
         parts.append("Nothing broke: every claim checked held.")
     parts.append(crashed)
     return " ".join(filter(None, parts))
+
+
+# how a drain that did not wait out its window or deadline ended, in words (CLI output, report page; the
+# endings are chaos/quiesce.py's)
+EARLY_ENDINGS = {
+    "nothing-pending": "ended when the broker held nothing more to deliver",
+    "beyond-recovery": "ended when the broker held nothing more to deliver and what was not settled had last run "
+                       "in processes that had exited, with their parents",
+}
+
+
+def drain_in_words(q: dict) -> str:
+    """One quiesce report (``QuiesceReport.to_json``) in words."""
+    ending = EARLY_ENDINGS.get(q.get("ended_by", ""))
+    return (f"drain: {q.get('drained_s')} s of a {q.get('deadline_s')} s deadline"
+            + (" (timed out)" if q.get("timed_out") else "") + (f", {ending}" if ending else ""))
