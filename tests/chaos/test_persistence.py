@@ -34,3 +34,11 @@ def test_persistence_under_broker_faults(chaos, fault, profile_id, infra):
             and not quick_runs_everything()):
         pytest.skip(f"quick budget: docker twins run for {', '.join(DOCKER_QUICK)} only (--chaos-budget standard runs all)")
     chaos.check("persistence", fault, profile_id, infra=infra)
+
+
+@pytest.mark.chaos
+@pytest.mark.parametrize("profile", PROFILES)
+def test_persistence_under_a_frozen_broker(chaos, profile):
+    """The broker frozen (SIGSTOP) past its clients' timeouts, in each profile's own durability mode:
+    a pause loses nothing of what the broker holds, so the mode is not an axis of this cell."""
+    chaos.check("persistence", "pause-broker", profile)
