@@ -97,6 +97,7 @@ class Deployment:
         self.ledger_dir.mkdir(parents=True, exist_ok=True)
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         self.servers: dict[str, Server] = {}
+        self.retired: dict[str, Server] = {}  # executors a deploy replaced (retire): stopped, never started again
         # Servers that listen on a port chosen at run time, by name. A port chosen free can be taken by
         # any process before the server binds it: up() then starts that server again on a new port
         # (PORT_TRIES in all) and records each try in port_retries (see chaos/infra/listeners.py).
@@ -304,6 +305,30 @@ class Deployment:
     def executor(self) -> Server:
         return self.executors[0]
 
+    def add_worker(self) -> Server:
+        """Start one more worker from the description's [servers.worker], beside the running ones (a
+        deploy's new version coming up), and wait until it is ready: the new server."""
+        if self.backend.executor_is_app:
+            raise InfraError(f"{self.profile.backend} runs task bodies in its app: there is no worker to add")
+        taken = set(self.servers) | set(self.retired)
+        name = next(f"{WORKER_NAME}-{i}" for i in range(2, len(taken) + 3) if f"{WORKER_NAME}-{i}" not in taken)
+        self.worker_names.append(name)
+        self._names.append(name)
+        self.servers[name] = self._build(name)
+        self._start(name)
+        return self.servers[name]
+
+    def retire(self, server: Server) -> None:
+        """Take a stopped executor out of the deployment for good (a deploy replaced it): no heal and
+        no drain starts it again. It stays in ``describe()`` under ``retired``."""
+        if server.is_alive():
+            raise InfraError(f"{server.name} still runs: stop it before it is retired")
+        if len(self.executors) < 2:
+            raise InfraError(f"{server.name} is the deployment's only executor: start another before retiring it")
+        self.worker_names.remove(server.name)
+        self._names.remove(server.name)
+        self.retired[server.name] = self.servers.pop(server.name)
+
     def executor_for(self, pid: int) -> Server:
         """The executor whose process ``pid`` is (a worker, its prefork child or work horse, or the app)."""
         for server in self.executors:
@@ -402,7 +427,7 @@ class Deployment:
         errors = []
         if self.receipts is not None:
             self.receipts.close()
-        for server in reversed(list(self.servers.values())):
+        for server in [*reversed(list(self.servers.values())), *self.retired.values()]:
             try:
                 server.kill()
             except InfraError as exc:  # keep killing the others, then say what was left
@@ -443,6 +468,7 @@ class Deployment:
                 "ports": dict(self.ports), "port_retries": list(self.port_retries),
                 "monitor": {"name": self.monitor.name, "url": self.monitor_url} if self.monitor else None,
                 "servers": {n: s.describe() for n, s in self.servers.items()},
+                "retired": {n: s.describe() for n, s in self.retired.items()},
                 "toxiproxy": self.toxiproxy.describe() if self.toxiproxy else None}
 
     def __enter__(self) -> "Deployment":

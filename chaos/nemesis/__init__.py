@@ -19,11 +19,12 @@ from chaos.nemesis.restart_monitor import RestartMonitor
 from chaos.nemesis.restart_broker import RestartBroker
 from chaos.nemesis.pause_broker import PauseBroker
 from chaos.nemesis.pause_worker import PauseWorker
+from chaos.nemesis.rolling_deploy import RollingDeploy
 from chaos.nemesis.stop_worker import STOP_WORKER_FAULTS
 from chaos.nemesis.timeout import Timeout
 
 FAULTS: dict[str, Fault] = {f.name: f for f in (
-    KillWorker(), KillChild(), *STOP_WORKER_FAULTS, PauseWorker(), RestartBroker(), KillBroker(), PauseBroker(),
+    KillWorker(), KillChild(), *STOP_WORKER_FAULTS, RollingDeploy(), PauseWorker(), RestartBroker(), KillBroker(), PauseBroker(),
     BrokerDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(), Slicer(),
     RestartMonitor(), KillBeat(), KillProducer(),
 )}

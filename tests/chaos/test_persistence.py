@@ -17,7 +17,8 @@ DOCKER_QUICK = ("celery-default", "rq-default")
 
 @pytest.mark.chaos
 @pytest.mark.parametrize("profile", PROFILES)
-@pytest.mark.parametrize("fault", ["kill-worker", "kill-child", "stop-worker-1s", "stop-worker-30s", "kill-producer"])
+@pytest.mark.parametrize("fault", ["kill-worker", "kill-child", "stop-worker-1s", "stop-worker-30s", "rolling-deploy",
+                                   "kill-producer"])
 def test_persistence_under_executor_faults(chaos, fault, profile):
     chaos.check("persistence", fault, profile)
 

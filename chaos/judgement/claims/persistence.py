@@ -5,7 +5,7 @@ crashes than the profile allows attempts) completes within the drain deadline, d
 Broken by ``lost``, ``stuck`` and ``failed`` (a task killed by the fault and marked failed did not
 survive either). Duplicates do not break it; they are counted and shown.
 
-Checked under every fault of chaos/nemesis (worker kills and graceful stops, child, Redis restarts and kills under each
+Checked under every fault of chaos/nemesis (worker kills and graceful stops, a rolling deploy, child, Redis restarts and kills under each
 persistence mode, the broker frozen past its clients' timeouts, the Toxiproxy faults in both phases, and the producer killed between the hand-over and
 its answer, the client then submitting again).
 """
@@ -17,7 +17,7 @@ class Persistence(OutcomeClaim):
     name = "persistence"
     seed_row = "persistence"
     property = "every acknowledged task completes within the drain deadline despite the fault"
-    faults = ("kill-worker", "kill-child", "stop-worker-1s", "stop-worker-30s", "restart-broker", "kill-broker", "broker-down-submit", "broker-down-run",
+    faults = ("kill-worker", "kill-child", "stop-worker-1s", "stop-worker-30s", "rolling-deploy", "restart-broker", "kill-broker", "broker-down-submit", "broker-down-run",
               "latency-submit", "latency-run", "reset-peer-submit", "reset-peer-run", "timeout-submit",
               "timeout-run", "bandwidth-submit", "bandwidth-run", "limit-data-submit", "limit-data-run",
               "slicer-submit", "slicer-run", "kill-producer", "pause-broker")
