@@ -34,6 +34,8 @@ class BrokerKind:
     server_settings: tuple[str, ...] = ()  # profile settings its server is started with
     settled: str | None = None  # module:function probe: has it written what it acknowledged (chaos/infra/settle.py)
     receipts: str | None = None  # module:Class: which task ids it has received (chaos/infra/receipts.py)
+    memory: str | None = None  # module:Class: puts it under memory pressure (chaos/infra/memory.py)
+    eviction_policies: tuple[str, ...] = ()  # the policies that pressure is applied under, a fault each
 
     def url_for(self, port: int) -> str:
         return self.url.format(port=port)
@@ -72,6 +74,10 @@ class BrokerKind:
         """The class ``receipts`` names (url -> open(), wait(ids, deadline_s), close()), or None."""
         return self._load("receipts")
 
+    def memory_class(self):
+        """The class ``memory`` names (url -> squeeze(policy), relieve()), or None."""
+        return self._load("memory")
+
     def client(self, mode: str) -> dict:
         """What the clients must declare for ``mode`` (queue type, durable queue, persistent messages)."""
         return dict(self._mode(mode).get("client", {}))
@@ -95,12 +101,16 @@ def broker_kinds(path: Path = BROKERS_FILE) -> dict[str, BrokerKind]:
             if not isinstance(spec, dict) or set(spec) - {"server", "client"}:
                 raise BrokerError(f"{path}: [{name}.durability.{mode}] holds server (options) and client (settings) only")
         unknown = sorted(set(raw) - {"title", "url", "results", "results_durability", "server_settings", "default",
-                                     "durability", "settled", "receipts"})
+                                     "durability", "settled", "receipts", "memory", "eviction_policies"})
         if unknown:
             raise BrokerError(f"{where(path, name)}: [{name}] has unknown keys {', '.join(unknown)}")
         kinds[name] = BrokerKind(name, raw["title"], raw["default"], dict(raw["durability"]), raw["url"],
                                  raw.get("results", "self"), raw.get("results_durability"),
-                                 tuple(raw.get("server_settings", ())), raw.get("settled"), raw.get("receipts"))
+                                 tuple(raw.get("server_settings", ())), raw.get("settled"), raw.get("receipts"),
+                                 raw.get("memory"), tuple(raw.get("eviction_policies", ())))
+        if bool(kinds[name].memory) != bool(kinds[name].eviction_policies):
+            raise BrokerError(f"{where(path, name)}: [{name}] names memory and eviction_policies together, or neither: "
+                              "a memory-pressure fault needs both")
     for kind in kinds.values():
         if kind.results != "self" and (kind.results not in kinds or kinds[kind.results].results != "self"):
             raise BrokerError(f"{where(path, kind.name, 'results')}: [{kind.name}] results = {kind.results!r}: name \"self\" or a kind that keeps "
@@ -121,3 +131,8 @@ def broker_kind(name: str) -> BrokerKind:
 def durability_modes() -> tuple[str, ...]:
     """Every kind's modes, each once, in file order: the matrix's durability axis."""
     return tuple(dict.fromkeys(mode for kind in broker_kinds().values() for mode in kind.modes))
+
+
+def eviction_policies() -> tuple[str, ...]:
+    """Every kind's eviction policies, each once, in file order: one memory-pressure fault each."""
+    return tuple(dict.fromkeys(policy for kind in broker_kinds().values() for policy in kind.eviction_policies))

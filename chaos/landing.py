@@ -63,6 +63,11 @@ def missed(faults: list[dict]) -> str | None:
                     f"{', '.join(received.get('missing') or []) or 'unknown'} after {received.get('waited_s')} s"
                     f"{'; ' + received['error'] if received.get('error') else ''}): the fault could have met a "
                     "message still on its way, so the run proves nothing")
+        pressure = (fault.get("struck") or {}).get("pressure") or {}
+        if pressure.get("landed") is False:
+            return (f"{fault.get('name')}: the broker never reached its memory limit (stopped by "
+                    f"{pressure.get('stopped_by')} after {pressure.get('filler_written')} filler keys): no write met "
+                    "the eviction policy, so the run proves nothing")
         settle = (fault.get("struck") or {}).get("settle") or {}
         if settle.get("settled") is False:
             return (f"{fault.get('name')}: the broker never said it had written what it acknowledged (waited "

@@ -110,6 +110,7 @@ class Deployment:
         self.toxiproxy: BrokerProxy | None = None
         self.kind = broker_kind(profile.broker) if profile.broker else None
         self.receipts = None  # what the broker has received (its kind's receipts, bound once it is up)
+        self._memory = None  # the broker's memory-pressure handle (broker_memory)
         self.results_kind = None
         if self.kind:
             self.ports[self.kind.name] = free_port()
@@ -240,6 +241,17 @@ class Deployment:
         if not self.kind:
             return None
         return self.backend.pending_deliveries(self.kind.name, self.kind.url_for(self.ports[self.kind.name]))
+
+    def broker_memory(self):
+        """The broker's memory-pressure handle (its kind's ``memory`` class, on the server directly, one per
+        deployment: a squeeze and its relief share it)."""
+        cls = self.kind.memory_class() if self.kind else None
+        if cls is None:
+            raise InfraError(f"{self.kind.title if self.kind else 'no broker'}: no memory-pressure class "
+                             "(chaos/brokers.toml: memory)")
+        if self._memory is None:
+            self._memory = cls(self.kind.url_for(self.ports[self.kind.name]))
+        return self._memory
 
     def process_running(self, pid: int) -> bool:
         """Whether process ``pid`` (one that wrote to the ledger, or its parent) still runs."""

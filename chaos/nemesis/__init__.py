@@ -12,6 +12,7 @@ from chaos.nemesis.kill_producer import KillProducer
 from chaos.nemesis.kill_worker import KillWorker
 from chaos.nemesis.latency import Latency
 from chaos.nemesis.limit_data import LimitData
+from chaos.nemesis.memory_pressure import MEMORY_FAULTS
 from chaos.nemesis.broker_down import BrokerDown
 from chaos.nemesis.reset_peer import ResetPeer
 from chaos.nemesis.slicer import Slicer
@@ -26,7 +27,7 @@ from chaos.nemesis.timeout import Timeout
 FAULTS: dict[str, Fault] = {f.name: f for f in (
     KillWorker(), KillChild(), *STOP_WORKER_FAULTS, RollingDeploy(), PauseWorker(), RestartBroker(), KillBroker(), PauseBroker(),
     BrokerDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(), Slicer(),
-    RestartMonitor(), KillBeat(), KillProducer(),
+    *MEMORY_FAULTS, RestartMonitor(), KillBeat(), KillProducer(),
 )}
 # Network faults hit in one of two phases; a cell names the phase: "<fault>-submit" (the whole
 # workload is submitted inside the window) or "<fault>-run" (the window opens when the held task is

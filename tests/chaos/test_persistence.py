@@ -6,9 +6,12 @@ What each cell is expected to show lives in expectations.toml, not here.
 import pytest
 
 from chaos.brokers import DURABILITY_FAULTS
+from chaos.nemesis import fault_labels
+from chaos.cell import parse_fault
 from chaos.profile import durability_cells, load_profiles, quick_runs_everything
 
 PROFILES = list(load_profiles())
+MEMORY = [label for label in fault_labels() if parse_fault(label)[0].startswith("memory-")]
 # The quick budget (the CI gate) runs the docker twins of the Redis-fault cells for one profile per
 # backend: the driver is what they test, and every twin has matched its process cell so far. The
 # standard and deep budgets run them all (and the quick one with TASKCHAOS_QUICK_CELLS=all).
@@ -43,3 +46,11 @@ def test_persistence_under_a_frozen_broker(chaos, profile):
     """The broker frozen (SIGSTOP) past its clients' timeouts, in each profile's own durability mode:
     a pause loses nothing of what the broker holds, so the mode is not an axis of this cell."""
     chaos.check("persistence", "pause-broker", profile)
+
+
+@pytest.mark.chaos
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("fault", MEMORY)
+def test_persistence_under_memory_pressure(chaos, fault, profile):
+    """The broker at its memory limit under each eviction policy its kind has (chaos/brokers.toml)."""
+    chaos.check("persistence", fault, profile)
