@@ -18,6 +18,14 @@ from chaos.nemesis.base import Fault
 from chaos.records.ledger import read_ledger
 
 WINDOW_S = 3.0
+# The faults that close or reset a connection (limit-data, reset-peer) last longer: struck while t0 runs
+# ("-run"), what decides the cell is how the worker handles t0's end behind the cut — Celery's child tries
+# to store the result three times, 1 s apart (its result backend's retry policy: 0 + 1 + 1 s), then the
+# main process records the failure and acks, and that is where the worker gives up consuming. With a
+# 3 s window, on a loaded machine the main process reached that point after the heal and the cell held
+# (persistence/limit-data-run/celery-default in the default run of 2026-12-03: the child's last retry
+# 2.4 s after the strike, its handling 0.1 s after the heal). 6 s covers those retries twice over.
+RESULT_RETRIES_WINDOW_S = 6.0
 
 
 class ToxicFault(Fault):

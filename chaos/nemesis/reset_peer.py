@@ -1,6 +1,6 @@
 """Connection resets: every Redis connection is reset (TCP RST) as soon as data flows, for the window."""
 
-from chaos.nemesis.network import ToxicFault
+from chaos.nemesis.network import RESULT_RETRIES_WINDOW_S, ToxicFault
 
 
 class ResetPeer(ToxicFault):
@@ -9,3 +9,4 @@ class ResetPeer(ToxicFault):
     toxic_type = "reset_peer"
     stream = "upstream"
     attributes = {"timeout": 0}  # milliseconds before the reset
+    window_s = RESULT_RETRIES_WINDOW_S
