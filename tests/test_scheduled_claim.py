@@ -3,7 +3,7 @@ fault's tolerance), duplicated, unsupported (501), and Beat ticks missed, sent t
 
 from chaos.judgement.checker import check
 from chaos.judgement.claims.base import Evidence
-from chaos.judgement.claims.scheduled import BEAT_PERIOD_S, LATE_TOLERANCE_S, Scheduled
+from chaos.judgement.claims.scheduled import BEAT_PERIOD_S, LATE_TOLERANCE_S, SEND_JITTER_S, Scheduled
 from chaos.profile import get_profile
 from chaos.records.taskspec import TaskSpec
 from helpers import Script
@@ -110,8 +110,21 @@ def test_a_gap_of_several_periods_is_missed_ticks():
 
 def test_beat_silent_at_the_end_is_missed_ticks():
     p = BEAT_PERIOD_S
-    r = ticks([p, 2 * p], end=2 * p + LATE_TOLERANCE_S + 2 * p + 0.1)
+    r = ticks([p, 2 * p], end=2 * p + SEND_JITTER_S + LATE_TOLERANCE_S + 2 * p + 0.1)
     assert not r.holds and r.measurements["ticks"]["missed"] == 2
+    r = ticks([p, 2 * p], end=2 * p + SEND_JITTER_S + LATE_TOLERANCE_S + 0.9 * p)
+    assert r.holds and r.measurements["ticks"]["missed"] == 0
+
+
+def test_a_late_send_is_not_a_missed_tick_a_second_period_is():
+    """Beat counts the next send from the last one: a send delayed by a busy machine leaves one long
+    gap, and no tick fell due in it unpaired until it spans a second period past the jitter."""
+    p = BEAT_PERIOD_S
+    late = ticks([p, 2 * p, 3 * p + SEND_JITTER_S - 0.05, 4 * p + SEND_JITTER_S], end=4 * p + SEND_JITTER_S + 0.5)
+    assert late.holds and late.measurements["ticks"]["missed"] == 0
+    assert abs(late.measurements["ticks"]["latest_send_s"] - (SEND_JITTER_S - 0.05)) < 1e-3
+    missed = ticks([p, 2 * p, 3 * p + SEND_JITTER_S + 0.05, 4 * p + SEND_JITTER_S], end=4 * p + SEND_JITTER_S + 0.5)
+    assert not missed.holds and missed.measurements["ticks"]["missed"] == 1
 
 
 def test_a_tick_sent_twice_and_a_tick_run_twice_violate():
