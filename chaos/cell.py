@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -114,6 +115,8 @@ def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: s
     directory = Path(run_dir) / "cells" / cell_slug(claim, fault, profile, infra)
     if subdir:
         directory = directory / subdir
+    if directory.exists():  # a run again under the same run id: its ledger and history must not mix with the last one's
+        shutil.rmtree(directory)
     started = time.monotonic()
     driver = get_driver(infra)
     deployment = Deployment(profile, driver, directory, needs=CLAIMS[claim].needs if needs is None else needs)
