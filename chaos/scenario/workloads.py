@@ -22,6 +22,7 @@ where ``fault`` is a name in chaos.nemesis.FAULTS (or ``none``) and ``phase`` is
   of mixed priorities only once t0 is held, so it queues up behind t0 by construction; the fault
   (kill-worker) strikes while t0 is held and the backlog waits.
 - ``distributed``: t0 held at its start (the trigger of kill-worker) and tasks beside it, for two workers.
+- ``integrity``: persistence's workload, also without a fault.
 - ``throughput``: n tasks of 0.25 s submitted in a burst (section 7.2 of the seed, scaled down).
 """
 
@@ -179,8 +180,16 @@ def throughput(fault: str, phase: str, budget: str) -> Scenario:
     return Scenario(name=f"throughput-{budget}", tasks=tuple(tasks))
 
 
+def integrity(fault: str, phase: str, budget: str) -> Scenario:
+    """Persistence's workload (t0 held at its start, tasks queued behind it); no fault: the same tasks."""
+    shape = persistence(fault, phase, budget)
+    return Scenario(name=f"integrity-{fault}-{phase}", tasks=shape.tasks,
+                    faults=() if fault == "none" else shape.faults)
+
+
 WORKLOADS = {
     "persistence": persistence,
+    "integrity": integrity,
     "retry": retry,
     "monitoring": monitoring,
     "status": status,
