@@ -146,6 +146,7 @@ def run_cell(claim: str, fault: str, profile_spec: str, *, budget: str, infra: s
                       backend=profile.backend, infra=infra, verdict=decided, result=claim_result,
                       evidence={"scenario": str(directory / "scenario.json"), "directory": str(directory),
                                 "quiesce": record.quiesce.to_json(), "faults": record.history.faults(),
+                                "hanging_submissions": record.history.hanging_submissions(),
                                 "deployment": record.deployment,
                                 "replay": f"{env_prefix()}taskchaos replay {directory / 'scenario.json'} --profile {profile.id} --claim {claim} "
                                           f"--fault {fault} --infra {infra}"})

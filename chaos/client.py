@@ -33,6 +33,8 @@ class TargetClient:
             response = self.http.post("/tasks", json=spec.model_dump(), timeout=SUBMIT_TIMEOUT_S)
         except httpx.HTTPError as exc:
             self.history.add("submit", "info", spec.key, error=f"{type(exc).__name__}: {exc}")
+            if isinstance(exc, httpx.TimeoutException):  # gave up waiting: is the app still inside the call?
+                self.inflight(after=spec.key)
             return None
         if 200 <= response.status_code < 300:
             task_id = response.json()["id"]
@@ -45,6 +47,22 @@ class TargetClient:
         kind = "fail" if 400 <= response.status_code < 500 else "info"
         self.history.add("submit", kind, spec.key, http=response.status_code, error=response.text[:500])
         return None
+
+    def inflight(self, *, after: str | None = None) -> list[dict] | None:
+        """The submissions still inside the app's hand-over to the backend (``GET /inflight``), recorded
+        (``after``: the key whose submission the client has just given up on; None: the end of the run);
+        None when the app does not say (no such route: a team's own app) or does not answer."""
+        try:
+            response = self.http.get("/inflight", timeout=STATUS_TIMEOUT_S)
+        except httpx.HTTPError as exc:
+            self.history.add("inflight", "info", after, error=f"{type(exc).__name__}: {exc}")
+            return None
+        if response.status_code != 200:
+            self.history.add("inflight", "fail", after, http=response.status_code, unsupported=response.status_code == 404)
+            return None
+        submissions = response.json()["submissions"]
+        self.history.add("inflight", "ok", after, submissions=submissions)
+        return submissions
 
     def status(self, key: str, *, final: bool = False, **note) -> dict:
         """One status read for an acknowledged key; recorded, never raises. ``note`` goes into the record."""

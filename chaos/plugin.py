@@ -131,7 +131,7 @@ class ChaosFixture:
 
         infra = infra or self.config.getoption("--infra")
         profile = get_profile(profile_spec)
-        reason = not_applicable(fault, profile)
+        reason = not_applicable(fault, profile) or profile.not_made_for(claim, fault, profile.persistence)
         if reason:
             self._skip(f"{claim}-{fault}-{profile.id}-{infra}", reason)
         reason = profile.left_out_by(self.config.getoption("--chaos-budget"), claim, fault, profile.persistence)

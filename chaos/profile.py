@@ -38,6 +38,15 @@ class Profile:
     quick_cells: tuple[str, ...] | None = None  # the cells the quick budget runs ("claim/fault[@mode]"); None: all
     quick_leaves_out: tuple[str, ...] = ()  # cells ("claim/fault[@mode]") the quick budget leaves to the standard one
     system: dict | None = field(default=None, hash=False, compare=False)  # a team's own app (chaos/system.py), or None
+    made_for: tuple[str, ...] | None = None  # the only cells ("claim/fault[@mode]") any budget runs it in; None: all
+
+    def not_made_for(self, claim: str, fault: str, mode: str | None = None) -> str | None:
+        """Why this profile is not run in the cell (None: it is): a profile made to show one thing
+        (``made_for``) is run in those cells only, in every budget."""
+        if self.made_for is None or any(_names_cell(entry, claim, fault, mode) for entry in self.made_for):
+            return None
+        return (f"{self.name} is made for {len(self.made_for)} cells only, in every budget (its made_for); "
+                f"{claim}/{fault} is not one of them")
 
     def left_out_by(self, budget: str, claim: str, fault: str, mode: str | None = None) -> str | None:
         """Why ``budget`` does not run this cell (None: it runs it). Only the quick budget leaves cells
@@ -49,6 +58,9 @@ class Profile:
                     f"--chaos-budget standard runs it")
         if self.quick_cells is None or any(_names_cell(entry, claim, fault, mode) for entry in self.quick_cells):
             return None
+        if not self.quick_cells:
+            return (f"the quick budget runs no cell of {self.name} (its quick_cells is empty); "
+                    f"--chaos-budget standard runs them all")
         return (f"the quick budget runs {len(self.quick_cells)} cells of {self.name} (its quick_cells: "
                 f"{', '.join(self.quick_cells)}); --chaos-budget standard runs them all")
 
@@ -175,6 +187,9 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
             if quick_cells is not None:
                 quick_cells = _quick_cells(file, name, quick_cells)
             leaves_out = _quick_cells(file, name, raw.pop("quick_leaves_out", []), "quick_leaves_out")
+            made_for = raw.pop("made_for", None)
+            if made_for is not None:
+                made_for = _quick_cells(file, name, made_for, "made_for")
             for required in ("retries", "retry_countdown_s", "recovery_window_s"):
                 if required not in raw:
                     raise ProfileError(f"{where(file, f'profiles.{name}')}: profile {name!r} lacks {required!r}")
@@ -189,7 +204,7 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
                 raise ProfileError(f"{backend.folder / 'backend.toml'}: brokers: {exc}") from exc
             profiles[name] = Profile(name=name, backend=backend.name, persistence=mode, settings=raw,
                                      redis_client=client, broker=broker, quick_cells=quick_cells,
-                                     quick_leaves_out=leaves_out)
+                                     quick_leaves_out=leaves_out, made_for=made_for)
     return profiles
 
 
@@ -201,7 +216,7 @@ def _names_cell(entry: str, claim: str, fault: str, mode: str | None) -> bool:
 
 
 def _quick_cells(file: Path, name: str, value, key: str = "quick_cells") -> tuple[str, ...]:
-    """A profile's ``quick_cells`` (or ``quick_leaves_out``, ``key``): a list of "claim/fault" or
+    """A profile's ``quick_cells`` (or ``quick_leaves_out``, ``made_for``: ``key``): a list of "claim/fault" or
     "claim/fault@mode" naming known claims and faults."""
     from chaos.judgement.claims import CLAIMS
     from chaos.nemesis import fault_labels

@@ -3,7 +3,8 @@
 Phases (as in Jepsen): submit the workload (pausing before each submission as the scenario's pacing
 says), play the client actions (cancel, status probes) when their triggers appear in the ledger,
 strike each fault when its trigger appears in the ledger and heal it, quiesce (heal all, release
-holds, drain with a deadline), take the final status readings, then read the monitor when the
+holds, drain with a deadline), take the final status readings, ask the app which submissions are still
+inside their hand-over to the backend (a call that hangs), then read the monitor when the
 deployment runs one (chaos/monitor/observe.py). Everything observed goes to the history and the
 ledger; judging is the checker's job.
 """
@@ -232,6 +233,7 @@ def run_scenario(deployment: Deployment, scenario: Scenario, directory: Path) ->
             if fault_event.phase == "run":
                 last_fault_end = _during_run(deployment, history, fault_event)
         report = quiesce(deployment, client, history, scenario, last_fault_end)
+        client.inflight()  # what the app is still waiting on: a hand-over that never returned
         if deployment.needs.get("monitor"):
             observe(deployment, dict(client.ids), history)
         record = RunRecord(scenario, deployment.describe(), history, report, directory)

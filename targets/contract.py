@@ -7,6 +7,9 @@ An adapter is the backend target's extension point: ``submit(spec) -> id``, ``st
 from __future__ import annotations
 
 import os
+import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -68,12 +71,44 @@ def hold_answer(backend: str, spec: TaskSpec, task_id: str) -> None:
     ledger.wait_released(spec.key, spec.hold_timeout_s)  # or the fault kills us first
 
 
+class InFlight:
+    """The submissions whose hand-over to the backend has not returned yet (``GET /inflight``): a
+    client that gave up waiting cannot tell a call still hanging in the app from one that failed."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._calls: dict[int, tuple[str, float]] = {}
+        self._next = 0
+
+    @contextmanager
+    def call(self, key: str):
+        with self._lock:
+            self._next += 1
+            token = self._next
+            self._calls[token] = (key, time.monotonic())
+        try:
+            yield
+        finally:
+            with self._lock:
+                del self._calls[token]
+
+    def now(self) -> list[dict]:
+        with self._lock:
+            calls = list(self._calls.values())
+        return [{"key": key, "for_s": round(time.monotonic() - since, 3)} for key, since in calls]
+
+
 def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) -> FastAPI:
     app = FastAPI(title=f"taskchaos target: {adapter.backend}")
+    inflight = InFlight()
 
     @app.get("/health")
     def health() -> dict:
         return {"ok": True, "backend": adapter.backend, "pid": os.getpid()}
+
+    @app.get("/inflight")
+    def inflight_now() -> dict:
+        return {"submissions": inflight.now()}
 
     if submit_uses_background:
         @app.post("/tasks", status_code=202)
@@ -81,7 +116,8 @@ def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) 
             refused = refusal(adapter, spec)
             if refused:
                 return refused
-            task_id = adapter.submit(spec, background_tasks.add_task)
+            with inflight.call(spec.key):
+                task_id = adapter.submit(spec, background_tasks.add_task)
             if spec.hold_answer:  # the body runs after the answer: held here, it has not started
                 hold_answer(adapter.backend, spec, task_id)
             return {"id": task_id, "key": spec.key}
@@ -93,7 +129,8 @@ def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) 
             if refused:
                 return refused
             try:
-                task_id = adapter.submit(spec, None)
+                with inflight.call(spec.key):
+                    task_id = adapter.submit(spec, None)
             except Exception as exc:  # broker unreachable, timeout...: the outcome is unknown to the client
                 return JSONResponse(status_code=503, content={"detail": f"{type(exc).__name__}: {exc}"})
             if spec.hold_answer:

@@ -12,10 +12,11 @@ from chaos.scenario.model import Scenario
 
 EXPECTED_PROFILES = {"bgtasks", "celery-default", "celery-acks-late", "celery-acks-late-reject", "rq-default", "rq-retry",
                      "celery-rabbitmq", "celery-rabbitmq-acks-late", "celery-rabbitmq-acks-late-reject",
-                     "celery-rabbitmq-confirms"}
+                     "celery-rabbitmq-confirms", "celery-library-defaults", "rq-library-defaults"}
+LIBRARY_DEFAULTS = ("celery-library-defaults", "rq-library-defaults")
 
 
-def test_the_ten_profiles_exist():
+def test_the_twelve_profiles_exist():
     assert set(load_profiles()) == EXPECTED_PROFILES
 
 
@@ -27,7 +28,7 @@ def test_every_profile_sets_redis_client_settings_explicitly(name):
 
 
 @pytest.mark.parametrize("name", [n for n in sorted(EXPECTED_PROFILES) if n.startswith("celery")
-                                  and load_profiles()[n].broker == "redis"])
+                                  and load_profiles()[n].broker == "redis" and n not in LIBRARY_DEFAULTS])
 def test_celery_recovery_window_covers_visibility_timeout_and_one_sweep(name):
     """On Redis (kombu's visibility timeout and restore sweep; RabbitMQ redelivers when a channel closes)."""
     s = load_profiles()[name].settings
@@ -159,3 +160,36 @@ def test_quick_leaves_out_entries_may_name_a_mode_like_quick_cells(tmp_path):
     profile = replace(get_profile("rq-retry"), quick_leaves_out=("persistence/kill-broker@rdb",))
     assert profile.left_out_by("quick", "persistence", "kill-broker", "rdb")
     assert profile.left_out_by("quick", "persistence", "kill-broker", "aof-always") is None
+
+
+@pytest.mark.parametrize("name", LIBRARY_DEFAULTS)
+def test_the_library_defaults_profiles_pass_no_client_setting_and_run_only_where_those_decide(name):
+    from targets.redis_client import redis_kwargs
+
+    profile = get_profile(name)
+    assert redis_kwargs(profile.redis_client) == {}  # redis-py's own defaults: no socket timeout
+    assert redis_kwargs(get_profile("rq-default").redis_client)["socket_timeout"] == 5.0
+    assert profile.not_made_for("persistence", "timeout-run") is None
+    why = profile.not_made_for("persistence", "kill-worker")
+    assert why and "made_for" in why and "every budget" in why
+    assert get_profile("celery-default").not_made_for("persistence", "kill-worker") is None
+
+
+def test_a_frozen_broker_outlasts_no_socket_timeout_it_has_none_and_lasts_a_fixed_time():
+    from chaos.nemesis.pause_broker import MARGIN_S, UNBOUNDED_PAUSE_S, patience_s, pause_s
+
+    assert patience_s(get_profile("celery-library-defaults")) == float("inf")
+    assert pause_s(get_profile("rq-library-defaults")) == UNBOUNDED_PAUSE_S
+    assert pause_s(get_profile("rq-default")) == 5.0 + MARGIN_S
+
+
+def test_a_made_for_entry_naming_no_cell_is_refused(tmp_path):
+    root = tmp_path / "targets"
+    shutil.copytree(TARGETS_DIR, root, ignore=shutil.ignore_patterns("__pycache__"))
+    profiles = root / "rq" / "profiles.toml"
+    text = profiles.read_text()
+    at = text.index("[profiles.rq-library-defaults]")
+    profiles.write_text(text[:at] + text[at:].replace('"persistence/pause-broker"', '"persistence/pause-brokr"', 1))
+    with pytest.raises(ProfileError, match=r"profile 'rq-library-defaults': made_for entry 'persistence/pause-brokr' "
+                                           r"names no known cell"):
+        load_profiles(root=root)

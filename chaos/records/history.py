@@ -77,6 +77,24 @@ class History:
                 result[op.key] = op.data
         return result
 
+    def hanging_submissions(self) -> dict | None:
+        """What the app's ``inflight`` readings showed (None: it never said): ``gave_up_on`` — the
+        submissions still inside their hand-over to the backend when the client gave up waiting on them
+        (key, for how long), and ``at_the_end`` — the ones still there after the drain; ``unanswered``:
+        readings the app did not answer (its event loop blocked, say)."""
+        readings = [op for op in self.ops if op.kind == "inflight"]
+        if not readings or all(op.type == "fail" for op in readings):
+            return None
+        gave_up_on, at_the_end = [], []
+        for op in readings:
+            listed = op.data.get("submissions", []) if op.type == "ok" else []
+            if op.key is None:
+                at_the_end = list(listed)
+            else:
+                gave_up_on += [h for h in listed if h.get("key") == op.key]
+        return {"gave_up_on": gave_up_on, "at_the_end": at_the_end,
+                "unanswered": sum(op.type == "info" for op in readings)}
+
     def of_kind(self, kind: str, type: str | None = None) -> list[Op]:
         return [op for op in self.ops if op.kind == kind and (type is None or op.type == type)]
 

@@ -119,6 +119,23 @@ def matrix_html(report: dict) -> str:
             f'about (links to the evidence), and what the seed claims for the backend. {legend} · {badge("none", "not run")}</p>')
 
 
+def hanging_html(hanging: dict | None) -> str:
+    """The submissions the client gave up on while the app was still inside the call, and the ones
+    still there after the drain (targets' ``GET /inflight``)."""
+    if not hanging:
+        return ""
+    parts = []
+    if hanging.get("gave_up_on"):
+        parts.append("still inside the app's call to the backend when the client gave up: " + ", ".join(
+            f"{h.get('key')} ({h.get('for_s')} s)" for h in hanging["gave_up_on"]))
+    if hanging.get("at_the_end"):
+        parts.append("still hanging in the app after the drain: " + ", ".join(
+            f"{h.get('key')} for {h.get('for_s')} s" for h in hanging["at_the_end"]))
+    if hanging.get("unanswered"):
+        parts.append(f"{hanging['unanswered']} reading(s) of the app's in-flight calls got no answer")
+    return "".join(f'<p class="small" data-role="hanging">{e(p)}</p>' for p in parts)
+
+
 def _tasks_html(tally: dict) -> str:
     """The tally of a matrix cell, what broke the claim in bold: "<b>3 lost</b>, 1 retried of 6"."""
     of = tally["of"]
@@ -237,6 +254,7 @@ def cell_html(view: CellView, report: dict, run_dir: Path, open_: bool) -> str:
     timeline = timeline_svg(view.cell, view.ops, view.ledger, view.anchor)
     hits = "".join(f'<p class="small" data-role="fault-hit">fault hit: {e(f.get("name"))}: {e(landing_words(f.get("hit")))}</p>'
                    for f in v.get("evidence", {}).get("faults", []))
+    hits += hanging_html(v.get("evidence", {}).get("hanging_submissions"))
     body = (f'<p class="words" data-role="scenario-words">{e(words)}</p>{note}{hits}'
             f'<p class="small">outcomes of the {r.get("relevant")} tasks the claim speaks about: '
             f'{e(", ".join(f"{k} {n}" for k, n in r.get("counts", {}).items()))} · {e(drain)} · '

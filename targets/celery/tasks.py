@@ -37,6 +37,7 @@ from kombu import Exchange, Queue
 from chaos.records.taskspec import TaskSpec
 from targets.body import (TransientFailure, broker_url_from_env, ledger_from_env, redis_url_from_env, run_body,
                           settings_from_env)
+from targets.redis_client import LIBRARY_DEFAULT, given, redis_kwargs
 
 PROFILE = settings_from_env()
 S = PROFILE["settings"]
@@ -64,13 +65,7 @@ else:
 
 def _configure_ours() -> None:
     """The built-in profiles' settings, every one spelled out (targets/celery/profiles.toml)."""
-    _socket = {
-        "socket_timeout": RC["socket_timeout_s"],
-        "socket_connect_timeout": RC["socket_connect_timeout_s"],
-        "socket_keepalive": RC["socket_keepalive"],
-        "retry_on_timeout": RC["retry_on_timeout"],
-        "health_check_interval": RC["health_check_interval_s"],
-    }
+    _socket = redis_kwargs(RC)  # the broker's connections (kombu's transport options)
     celery_app.conf.update(
         task_serializer="json",
         accept_content=["json"],
@@ -84,18 +79,23 @@ def _configure_ours() -> None:
         task_send_sent_event=S["task_events"],
         worker_prefetch_multiplier=S["prefetch_multiplier"],
         worker_concurrency=S["concurrency"],
-        task_publish_retry=S["publish_retry"],
-        task_publish_retry_policy={"max_retries": S["publish_max_retries"], "interval_start": 0,
-                                   "interval_step": 0.2, "interval_max": 0.5},
         broker_connection_retry_on_startup=True,
-        # the result backend is Redis on every broker (the status API reads it)
-        result_backend_transport_options={"retry_policy": {"max_retries": 3}},
-        redis_socket_timeout=RC["socket_timeout_s"],
-        redis_socket_connect_timeout=RC["socket_connect_timeout_s"],
-        redis_socket_keepalive=RC["socket_keepalive"],
-        redis_retry_on_timeout=RC["retry_on_timeout"],
-        redis_backend_health_check_interval=RC["health_check_interval_s"] or None,
     )
+    publish_policy = ({"max_retries": S["publish_max_retries"], "interval_start": 0, "interval_step": 0.2,
+                       "interval_max": 0.5} if S["publish_max_retries"] != LIBRARY_DEFAULT else LIBRARY_DEFAULT)
+    result_retries = S.get("result_retries", 3)  # the result backend's retry_policy (Celery's own default: 20)
+    celery_app.conf.update(given({  # each left out when the profile leaves it at the library's default
+        "task_publish_retry": S["publish_retry"],
+        "task_publish_retry_policy": publish_policy,
+        # the result backend is Redis on every broker (the status API reads it)
+        "result_backend_transport_options": ({"retry_policy": {"max_retries": result_retries}}
+                                             if result_retries != LIBRARY_DEFAULT else LIBRARY_DEFAULT),
+        "redis_socket_timeout": RC["socket_timeout_s"],
+        "redis_socket_connect_timeout": RC["socket_connect_timeout_s"],
+        "redis_socket_keepalive": RC["socket_keepalive"],
+        "redis_retry_on_timeout": RC["retry_on_timeout"],
+        "redis_backend_health_check_interval": RC["health_check_interval_s"] or None,
+    }))
     if ON_RABBITMQ:
         _classic = DURABILITY["queue"] == "classic"
         celery_app.conf.update(
@@ -109,10 +109,13 @@ def _configure_ours() -> None:
         )
     else:
         celery_app.conf.update(broker_transport_options={
-            "visibility_timeout": S["visibility_timeout_s"],
-            "unacked_restore_interval": S["unacked_restore_interval_s"],
-            "unacked_restore_throttle": S["unacked_restore_throttle"],
-            "unacked_mutex_expire": S["unacked_mutex_expire_s"],
+            **given({
+                "visibility_timeout": S["visibility_timeout_s"],
+                "unacked_restore_interval": S["unacked_restore_interval_s"],
+                "unacked_restore_throttle": S["unacked_restore_throttle"],
+                "unacked_mutex_expire": S["unacked_mutex_expire_s"],
+            }),
+            # the queue's layout, not its behaviour under a fault: the harness's probes read these keys
             "priority_steps": list(range(PRIORITY_LEVELS)),
             "sep": ":",
             "queue_order_strategy": "priority",
