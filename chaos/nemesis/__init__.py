@@ -16,6 +16,7 @@ from chaos.nemesis.memory_pressure import MEMORY_FAULTS
 from chaos.nemesis.broker_down import BrokerDown
 from chaos.nemesis.reset_peer import ResetPeer
 from chaos.nemesis.slicer import Slicer
+from chaos.nemesis.slow_close import SlowClose
 from chaos.nemesis.restart_monitor import RestartMonitor
 from chaos.nemesis.restart_broker import RestartBroker
 from chaos.nemesis.pause_broker import PauseBroker
@@ -26,7 +27,7 @@ from chaos.nemesis.timeout import Timeout
 
 FAULTS: dict[str, Fault] = {f.name: f for f in (
     KillWorker(), KillChild(), *STOP_WORKER_FAULTS, RollingDeploy(), PauseWorker(), RestartBroker(), KillBroker(), PauseBroker(),
-    BrokerDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(), Slicer(),
+    BrokerDown(), Latency(), ResetPeer(), Timeout(), Bandwidth(), LimitData(), Slicer(), SlowClose(),
     *MEMORY_FAULTS, RestartMonitor(), KillBeat(), KillProducer(),
 )}
 # Network faults hit in one of two phases; a cell names the phase: "<fault>-submit" (the whole

@@ -136,6 +136,21 @@ def test_limit_data_upstream_passes_exactly_n_client_bytes(proxies, redis_upstre
         assert exchange(direct, b"GET tp-limit-data\r\n", b"first\r\n").end == "complete"
 
 
+def test_a_cut_request_stream_behind_slow_close_answers_nothing_then_closes_late(proxies, redis_upstream):
+    """What the slow-close fault (chaos/nemesis/slow_close.py) relies on: limit_data of 0 bytes upstream
+    closes the connection to the server at the client's first byte, which the server never sees, and
+    slow_close downstream holds that close from the client for its delay."""
+    proxy = proxies.create(redis_upstream.address)
+    proxies.toxic(proxy, "slow_close", {"delay": 300})
+    proxies.toxic(proxy, "limit_data", {"bytes": 0}, stream="upstream")
+    with connect(proxy["listen"]) as sock:
+        got = exchange(sock, b"SET tp-slow-close cut\r\n", None, timeout_s=5)
+    assert got.data == b"" and got.end in ("eof", "reset")
+    assert got.elapsed_s >= 0.3
+    with connect(redis_upstream.address) as direct:  # the command never reached Redis
+        assert exchange(direct, b"EXISTS tp-slow-close\r\n", b"\r\n").data == b":0\r\n"
+
+
 def test_slicer_delivers_everything_in_slices_with_delays(proxies, redis_upstream):
     proxy = proxies.create(redis_upstream.address)
     proxies.toxic(proxy, "slicer", {"average_size": 1, "size_variation": 0, "delay": 20000})

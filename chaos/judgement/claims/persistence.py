@@ -20,7 +20,7 @@ class Persistence(OutcomeClaim):
     faults = ("kill-worker", "kill-child", "stop-worker-1s", "stop-worker-30s", "rolling-deploy", "restart-broker", "kill-broker", "broker-down-submit", "broker-down-run",
               "latency-submit", "latency-run", "reset-peer-submit", "reset-peer-run", "timeout-submit",
               "timeout-run", "bandwidth-submit", "bandwidth-run", "limit-data-submit", "limit-data-run",
-              "slicer-submit", "slicer-run", "kill-producer", "pause-broker",
+              "slicer-submit", "slicer-run", "slow-close-submit", "slow-close-run", "kill-producer", "pause-broker",
               "memory-noeviction-submit", "memory-noeviction-run", "memory-allkeys-lru-submit", "memory-allkeys-lru-run",
               "memory-volatile-lru-submit", "memory-volatile-lru-run")
 
