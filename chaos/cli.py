@@ -36,9 +36,6 @@ import sys
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
 def _sigterm_as_interrupt() -> None:
     def handler(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
@@ -70,8 +67,14 @@ def cmd_run(args, extra: list[str]) -> int:
             print(f"taskchaos run: {exc}", file=sys.stderr)
             return 2
         print(f"taskchaos run: judging {profile.id} ({profile.system['app']}) from {args.system}", flush=True)
-    chaos_tests = REPO_ROOT / "tests" / "chaos"
-    argv = [str(chaos_tests), f"--chaos-budget={args.budget}", f"--infra={args.infra}", "-q", "-p", "no:cacheprovider",
+    from chaos.cell_modules import CellModulesMissing, cells_dir, outside_checkout
+
+    try:
+        chaos_tests = cells_dir()
+    except CellModulesMissing as exc:
+        print(f"taskchaos run: {exc}", file=sys.stderr)
+        return 2
+    argv = [str(chaos_tests), *outside_checkout(), f"--chaos-budget={args.budget}", f"--infra={args.infra}", "-q", "-p", "no:cacheprovider",
             f"--chaos-reports={reports}", f"--chaos-run-id={run_id}"]
     if args.seed is not None:
         argv.append(f"--chaos-seed={args.seed}")

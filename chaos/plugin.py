@@ -189,6 +189,7 @@ def _search_cell(claim, fault, profile, infra, config, run_dir):
     a Hypothesis search over the variations of its claim's workload (budget: how many scenarios, how
     long to shrink). Returns the decisive example's cell — the smallest violating scenario among the
     corpus replays and the search, else the canonical one — and what the search did."""
+    from chaos.cell_modules import pytest_target
     from chaos.explore import search_cell
     from chaos.system import env_prefix
 
@@ -196,7 +197,7 @@ def _search_cell(claim, fault, profile, infra, config, run_dir):
     seed = config.stash[_STATE]["seed"]
     found = search_cell(claim, fault, profile.id, budget=budget, infra=infra, run_dir=run_dir, seed_value=seed,
                         corpus_dir=config.getoption("--chaos-corpus"),
-                        repeat=f"{env_prefix()}pytest tests/chaos --chaos-budget {budget} --chaos-seed {seed} --infra {infra}")
+                        repeat=f"{env_prefix()}pytest {pytest_target()} --chaos-budget {budget} --chaos-seed {seed} --infra {infra}")
     return found.decisive, found.record
 
 

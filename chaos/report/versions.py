@@ -9,7 +9,7 @@ import subprocess
 
 from chaos.backends import backends
 
-HARNESS_PACKAGES = ("redis", "fastapi", "starlette", "uvicorn", "httpx", "hypothesis", "pytest")
+HARNESS_PACKAGES = ("taskchaos", "redis", "fastapi", "starlette", "uvicorn", "httpx", "hypothesis", "pytest")
 
 
 def packages() -> list[str]:
