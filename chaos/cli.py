@@ -36,6 +36,7 @@ import sys
 import time
 from pathlib import Path
 
+
 def _sigterm_as_interrupt() -> None:
     def handler(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
