@@ -17,9 +17,14 @@ class CellModulesMissing(RuntimeError):
     """Neither a checkout's tests/chaos nor the installed package holds the cells."""
 
 
+def in_checkout() -> bool:
+    """Whether this is a checkout (its tests/chaos beside the package), not an installed wheel."""
+    return CHECKOUT_CELLS.is_dir()
+
+
 def cells_dir() -> Path:
     """The folder of the cells' modules (a checkout's first: it is what its tests and CI run)."""
-    if CHECKOUT_CELLS.is_dir():
+    if in_checkout():
         return CHECKOUT_CELLS
     spec = importlib.util.find_spec(PACKAGE)
     if spec is not None and spec.submodule_search_locations:
@@ -30,13 +35,11 @@ def cells_dir() -> Path:
 
 def pytest_target() -> str:
     """How a printed command names the cells to pytest."""
-    where = cells_dir()
-    return "tests/chaos" if where == CHECKOUT_CELLS else str(where)
+    return "tests/chaos" if in_checkout() else str(cells_dir())
 
 
 def outside_checkout() -> list[str]:
     """The pytest options the installed cells need, which a checkout's pyproject.toml gives its own: no
     configuration file (a team's own pytest settings, found above its virtualenv, are not the cells'),
     the cells' folder as rootdir, and importlib imports (nothing added to sys.path)."""
-    where = cells_dir()
-    return [] if where == CHECKOUT_CELLS else ["-c", os.devnull, f"--rootdir={where}", "--import-mode=importlib"]
+    return [] if in_checkout() else ["-c", os.devnull, f"--rootdir={cells_dir()}", "--import-mode=importlib"]

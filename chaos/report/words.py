@@ -125,15 +125,18 @@ def _what_struck(data: dict) -> str:
         verb = "stopped" if s["signal"] == "SIGTERM" else "killed"
         return f"the {what} process (pid {s.get('pid')}) was {verb} with {s['signal']}"
     if s.get("toxic") or s.get("type"):
-        attrs = ", ".join(f"{k}={v}" for k, v in (s.get("attributes") or {}).items())
         cut = s.get("cut")
-        cut_words = (f", and a {cut['type']} toxic ({', '.join(f'{k}={v}' for k, v in cut['attributes'].items())}, "
-                     f"{cut['stream']} stream) cut each one as its client next spoke" if cut else "")
-        return (f"a Toxiproxy {s.get('type')} toxic ({attrs}) hit the broker connections ({s.get('stream', 'both')} "
+        cut_words = (f", and a {cut['type']} toxic ({_attributes(cut)}, {cut['stream']} stream) cut each one as its "
+                     "client next spoke" if cut else "")
+        return (f"a Toxiproxy {s.get('type')} toxic ({_attributes(s)}) hit the broker connections ({s.get('stream', 'both')} "
                 f"stream){cut_words}{_reserved(s)}")
     if s.get("action") == "disabled":
         return f"the broker's proxy was disabled: every broker connection cut and refused{_reserved(s)}"
     return f"{data.get('name', 'the fault')} struck"
+
+
+def _attributes(toxic: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in (toxic.get("attributes") or {}).items())
 
 
 def _reserved(struck: dict) -> str:

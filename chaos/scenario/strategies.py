@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from chaos.cell_modules import CHECKOUT_CELLS
+from chaos.cell_modules import CHECKOUT_CELLS, in_checkout
 from chaos.records.taskspec import TaskSpec
 from chaos.scenario.model import FaultEvent, Scenario
 
@@ -49,7 +49,7 @@ TRIGGERS = (("held", "start"), ("succeeded", "finish"))
 BUDGETS = ("quick", "standard", "deep")
 # Where the standard and deep searches keep Hypothesis's examples: a checkout's reports/, or, with an
 # installed wheel, the reports/ of the directory it runs from (never inside site-packages).
-DATABASE_DIR = (CHECKOUT_CELLS.parents[1] if CHECKOUT_CELLS.is_dir() else Path.cwd()) / "reports" / ".hypothesis"
+DATABASE_DIR = (CHECKOUT_CELLS.parents[1] if in_checkout() else Path.cwd()) / "reports" / ".hypothesis"
 # No explain or target phase: each would run many more examples on real servers.
 SEARCH_PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink)
 _MAX_EXAMPLES = {"quick": 3, "standard": 8, "deep": 40}

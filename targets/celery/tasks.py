@@ -34,10 +34,11 @@ import os
 from celery import Celery
 from kombu import Exchange, Queue
 
+from chaos.library_default import is_library_default
 from chaos.records.taskspec import TaskSpec
 from targets.body import (TransientFailure, broker_url_from_env, ledger_from_env, redis_url_from_env, run_body,
                           settings_from_env)
-from targets.redis_client import LIBRARY_DEFAULT, given, redis_kwargs
+from targets.redis_client import given, redis_kwargs
 
 PROFILE = settings_from_env()
 S = PROFILE["settings"]
@@ -81,21 +82,20 @@ def _configure_ours() -> None:
         worker_concurrency=S["concurrency"],
         broker_connection_retry_on_startup=True,
     )
-    publish_policy = ({"max_retries": S["publish_max_retries"], "interval_start": 0, "interval_step": 0.2,
-                       "interval_max": 0.5} if S["publish_max_retries"] != LIBRARY_DEFAULT else LIBRARY_DEFAULT)
     result_retries = S.get("result_retries", 3)  # the result backend's retry_policy (Celery's own default: 20)
     celery_app.conf.update(given({  # each left out when the profile leaves it at the library's default
         "task_publish_retry": S["publish_retry"],
-        "task_publish_retry_policy": publish_policy,
-        # the result backend is Redis on every broker (the status API reads it)
-        "result_backend_transport_options": ({"retry_policy": {"max_retries": result_retries}}
-                                             if result_retries != LIBRARY_DEFAULT else LIBRARY_DEFAULT),
         "redis_socket_timeout": RC["socket_timeout_s"],
         "redis_socket_connect_timeout": RC["socket_connect_timeout_s"],
         "redis_socket_keepalive": RC["socket_keepalive"],
         "redis_retry_on_timeout": RC["retry_on_timeout"],
         "redis_backend_health_check_interval": RC["health_check_interval_s"] or None,
     }))
+    if not is_library_default(S["publish_max_retries"]):
+        celery_app.conf.task_publish_retry_policy = {"max_retries": S["publish_max_retries"], "interval_start": 0,
+                                                     "interval_step": 0.2, "interval_max": 0.5}
+    if not is_library_default(result_retries):  # the result backend is Redis on every broker (the status API reads it)
+        celery_app.conf.result_backend_transport_options = {"retry_policy": {"max_retries": result_retries}}
     if ON_RABBITMQ:
         _classic = DURABILITY["queue"] == "classic"
         celery_app.conf.update(
