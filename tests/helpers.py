@@ -57,6 +57,26 @@ def wait_for(predicate, deadline_s=20.0):
     raise AssertionError("condition not met in time")
 
 
+def redis_clients(dep) -> list[dict]:
+    """The clients of a deployment's Redis, asked on its own port (behind the proxy), without ours."""
+    import redis
+
+    port = int(dep.toxiproxy.describe()["upstream"].rsplit(":", 1)[1])
+    with redis.Redis(port=port, socket_timeout=2) as direct:
+        me = direct.client_id()
+        return [c for c in direct.client_list() if int(c["id"]) != me]
+
+
+def a_worker_waits_in_a_blocking_pop(dep) -> bool:
+    """Redis flags a client blocked in BLPOP/BRPOP with ``b``: a worker between tasks, waiting.
+
+    Cut a worker's Redis only then when the test means "the worker reconnects": RQ 3.0 retries a
+    refused connection inside ``dequeue_job_and_maintain_ttl`` but quits on the same error from
+    ``monitor_work_horse``, ``check_for_suspension`` or the heartbeat after a job (rq/worker/base.py
+    ``work``), so a cut between two tasks would leave the outcome to timing."""
+    return any("b" in c["flags"] for c in redis_clients(dep))
+
+
 def interruptible() -> None:
     """``preexec_fn`` for a child that the test stops with SIGINT, as Ctrl-C would: a shell without job
     control starts background commands with SIGINT ignored, and Python then installs no

@@ -27,6 +27,7 @@ from chaos.infra.rabbitmq import rabbitmq_unavailable
 from chaos.profile import get_profile
 from chaos.records.ledger import LedgerRecord, read_ledger, release
 from targets.rq.queues import QUEUE_NAME as RQ_QUEUE
+from tests.helpers import a_worker_waits_in_a_blocking_pop
 
 DEADLINE_S = 15.0  # for anything a healthy backend does in well under a second
 POLL_S = 0.05
@@ -454,6 +455,10 @@ class TestRQTarget(QueueContract):
         assert events(target.records(key))[-1] == (2, "returned")
 
     def test_submit_answers_503_when_redis_is_down(self, target):
+        # Stopped only while the worker waits in its pop, where RQ retries the connection: stopped
+        # between two tasks (the previous test's recovery), RQ's worker quits and nothing runs after.
+        wait_until(lambda: a_worker_waits_in_a_blocking_pop(target.dep), "the worker waiting in BLPOP",
+                   on_timeout=target.logs)
         redis_server = target.dep.server("redis")
         redis_server.stop()
         try:
