@@ -32,9 +32,26 @@ def test_what_the_broker_could_still_deliver_is_counted_until_the_ack(tmp_path):
         assert not _events(dep, "started")[1:]
 
 
+def test_what_rq_could_still_run_is_counted_in_its_queues_and_registries(tmp_path):
+    dep = Deployment(get_profile("rq-retry"), get_driver("process"), tmp_path)
+    with dep:
+        assert dep.pending_deliveries() == 0
+        httpx.post(f"{dep.app_url}/tasks", json={"key": "h", "hold_at": "start", "hold_timeout_s": 60}, timeout=30)
+        wait_for(lambda: _events(dep, "held"))
+        assert dep.pending_deliveries() == 1  # in StartedJobRegistry (rq:wip:...) while it runs
+        httpx.post(f"{dep.app_url}/tasks", json={"key": "q"}, timeout=30)
+        assert dep.pending_deliveries() == 2  # and one queued behind it (the only worker is busy)
+        release(dep.ledger_dir, "h")
+        wait_for(lambda: len(_events(dep, "returned")) == 2)
+        wait_for(lambda: dep.pending_deliveries() == 0)
+        # a countdown waits in ScheduledJobRegistry (no scheduler runs here): it may still run
+        httpx.post(f"{dep.app_url}/tasks", json={"key": "c", "countdown_s": 60}, timeout=30)
+        assert dep.pending_deliveries() == 1
+
+
 def test_a_backend_or_a_broker_kind_that_cannot_tell_says_so():
     assert get_backend("celery").pending_deliveries("rabbitmq", "amqp://guest:guest@127.0.0.1:1//") is None
-    assert get_backend("rq").pending_deliveries("redis", "redis://127.0.0.1:1") is None
+    assert get_backend("bgtasks").pending_deliveries("redis", "redis://127.0.0.1:1") is None
 
 
 def test_a_settled_cell_ends_its_drain_before_the_recovery_window(tmp_path):
