@@ -131,3 +131,58 @@ def test_the_report_page_lists_the_settings_read_from_their_app_and_what_was_rep
     assert "<th>read from the app: task_acks_late</th><td>True</td>" in html
     assert "<th>replaced by taskchaos: broker_url</th>" in html and "behind its Toxiproxy proxy" in html
     assert "as_read" not in profile  # the report's data is left as it was read
+
+
+RQ_EXAMPLE = EXAMPLE.parent / "rq-project"
+RQ_GOOD = GOOD.replace('"celery"', '"rq"')
+
+
+@pytest.mark.parametrize("module, says", [
+    ("import no_such_dependency\n", "module 'teamrq{n}' does not import (ModuleNotFoundError"),
+    ("QUEUES = 'default'\n", "QUEUES = 'default': a list of queue names"),
+    ("WORKER_CLASS = 'collections.OrderedDict'\n", "is not a subclass of rq.Worker"),
+    ("WORKER_CLASS = 'rq.worker.NoSuchWorker'\n", "WORKER_CLASS = 'rq.worker.NoSuchWorker' does not name a class"),
+    ("SERIALIZER = 'collections'\n", "is not a serializer rq accepts"),
+    ("RETRY = 3\n", "RETRY = 3: an rq.Retry"),
+    ("JOB_TIMEOUT = 2.5\n", "JOB_TIMEOUT = 2.5: whole seconds > 0"),
+    ("WITH_SCHEDULER = 'yes'\n", "WITH_SCHEDULER = 'yes': True or False"),
+])
+def test_their_rq_settings_must_import_and_make_sense(tmp_path, module, says):
+    n = len(module)
+    path = _write(tmp_path, RQ_GOOD.replace('"teamapp:app"', f'"teamrq{n}"'))
+    (tmp_path / f"teamrq{n}.py").write_text(module)
+    with pytest.raises(SystemDescriptionError) as caught:
+        system_profile(path)
+    assert says.format(n=n) in str(caught.value)
+    assert "taskchaos.toml:4" in str(caught.value)  # the app key's line
+
+
+def test_rq_names_a_settings_module_not_an_attribute(tmp_path):
+    path = _write(tmp_path, RQ_GOOD)
+    with pytest.raises(SystemDescriptionError, match="name the settings module your workers start with"):
+        system_profile(path)
+
+
+def test_rq_settings_left_out_are_rqs_own_defaults(tmp_path):
+    path = _write(tmp_path, RQ_GOOD.replace('"teamapp:app"', '"teamrq_empty"'))
+    (tmp_path / "teamrq_empty.py").write_text("REDIS_URL = 'redis://elsewhere:6379/0'\nSENTRY_DSN = 'x'\n")
+    profile = system_profile(path)
+    assert profile.system["as_read"] == {"QUEUES": ["default"], "WORKER_CLASS": "rq.worker.worker_classes.Worker",
+                                         "SERIALIZER": "rq.serializers.DefaultSerializer", "MAINTENANCE_INTERVAL": 600,
+                                         "WITH_SCHEDULER": False, "WORKER_TTL": 420, "RETRY": None,
+                                         "JOB_TIMEOUT": 180}
+    assert (profile.settings["retries"], profile.settings["lease_s"]) == (0, 660.0)  # as rq-default's
+    assert "SENTRY_DSN: not read" in profile.system["replaced"]["other names"]
+
+
+def test_the_rq_example_becomes_the_only_profile_with_its_own_settings(monkeypatch):
+    monkeypatch.setenv(SYSTEM_ENV, str(RQ_EXAMPLE / "taskchaos.toml"))
+    assert list(load_profiles()) == ["mailer"]
+    profile = get_profile("mailer@aof-everysec")
+    s = profile.settings
+    assert (s["retries"], s["retry_countdown_s"], s["job_timeout_s"]) == (3, 4.0, 300)
+    assert (s["maintenance_interval_s"], s["lease_s"]) == (30.0, 465.0)  # an idle worker sweeps at 420 - 15 s
+    assert s["recovery_window_s"] == 30  # the description's, in place of 467 s
+    assert "in place of the 467.0 s their settings imply" in profile.system["replaced"]["recovery_window_s"]
+    assert profile.system["as_read"]["QUEUES"] == ["high", "default", "low"]
+    assert profile.system["as_read"]["RETRY"] == "Retry(max=3, interval=[1, 2, 4])"

@@ -1,7 +1,7 @@
-"""taskchaos as a team installs it: the wheel (``uv build``) installed into the example project's own
-fresh environment, beside its own Celery (pinned to uv.lock, so that the verdict is about the versions
-this repository records), and ``taskchaos run --system taskchaos.toml`` run from the example's folder
-on one cell. Nothing of this checkout is on the path: the cells, the probe task and the targets come
+"""taskchaos as a team installs it: the wheel (``uv build``) installed into each example project's own
+fresh environment, beside its own Celery or RQ (pinned to uv.lock, so that the verdict is about the
+versions this repository records), and ``taskchaos run --system taskchaos.toml`` run from the
+example's folder on one cell. Nothing of this checkout is on the path: the cells, the probe task and the targets come
 from the installed package, and the run judges the example's own settings."""
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLE = REPO / "examples" / "celery-project"
-CELL = "persistence/kill-worker/shop@aof-everysec"
+EXAMPLES = REPO / "examples"
 
 
 def _uv() -> str:
@@ -44,16 +43,20 @@ def _outside_env(venv: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
-    """The example copied to a folder of its own, with the wheel and the example's dependencies
+def wheel(tmp_path_factory) -> Path:
+    dist = tmp_path_factory.mktemp("dist")
+    _run([_uv(), "build", "--wheel", "--out-dir", str(dist)], cwd=REPO)
+    return next(dist.glob("taskchaos-*.whl"))
+
+
+@pytest.fixture(scope="module", params=["celery-project", "rq-project"])
+def installed(request, tmp_path_factory, wheel):
+    """An example copied to a folder of its own, with the wheel and the example's dependencies
     installed into its own virtualenv."""
     uv = _uv()
     root = tmp_path_factory.mktemp("wheel")
-    dist = root / "dist"
-    _run([uv, "build", "--wheel", "--out-dir", str(dist)], cwd=REPO)
-    wheel = next(dist.glob("taskchaos-*.whl"))
-    project = root / "shop-project"
-    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".venv", "reports", "__pycache__"))
+    project = root / request.param
+    shutil.copytree(EXAMPLES / request.param, project, ignore=shutil.ignore_patterns(".venv", "reports", "__pycache__"))
     pins = root / "pins.txt"  # the versions uv.lock records, as constraints: the same Celery, kombu, redis...
     pins.write_text(_run([uv, "export", "--frozen", "--no-hashes", "--no-emit-project", "--no-header"], cwd=REPO).stdout)
     venv = project / ".venv"
@@ -77,19 +80,33 @@ def test_the_installed_package_holds_the_cells_the_probe_and_the_router(installe
 
 def test_taskchaos_run_from_the_example_judges_its_own_settings(installed):
     project, venv = installed
+    if project.name == "celery-project":
+        cell, selection, judging = ("persistence/kill-worker/shop@aof-everysec", "test_persistence_under_executor_faults "
+                                    "and kill-worker", "shop@aof-everysec (shop.celery:app)")
+    else:
+        cell, selection, judging = ("persistence/kill-child/mailer@aof-everysec", "test_persistence_under_executor_faults "
+                                    "and kill-child", "mailer@aof-everysec (mailer.rq_settings)")
     done = _run([str(venv / "bin" / "taskchaos"), "run", "--system", "taskchaos.toml", "--budget", "quick",
-                 "--workers", "1", "--no-progress", "-k", "test_persistence_under_executor_faults and kill-worker"],
-                cwd=project, env=_outside_env(venv), timeout=900)
-    assert "taskchaos run: judging shop@aof-everysec (shop.celery:app)" in done.stdout, done.stdout
+                 "--workers", "1", "--no-progress", "-k", selection], cwd=project, env=_outside_env(venv), timeout=900)
+    assert f"taskchaos run: judging {judging}" in done.stdout, done.stdout
     report = json.loads(next((project / "reports").glob("*/report.json")).read_text())
-    [cell] = [c for c in report["cells"] if c["cell"] == CELL]
-    # the example's expectation (its taskchaos-expectations.toml): its acks_late with kombu's hour-long
-    # visibility timeout loses the killed worker's tasks within its 20 s recovery window
-    assert cell["verdict"]["verdict"] == "violated", cell["verdict"]
-    profile = report["profiles"]["shop"]
-    assert profile["system"]["app"] == "shop.celery:app"
-    assert profile["system"]["as_read"]["task_acks_late"] is True
-    assert profile["settings"]["visibility_timeout_s"] == 3600  # kombu's default, read from their app
+    [judged] = [c for c in report["cells"] if c["cell"] == cell]
     assert report["versions"]["taskchaos"] == "0.1.0"
-    assert report["versions"]["celery"] not in ("", "not installed")
     assert not list((venv / "lib").rglob("reports")), "a run wrote inside site-packages"
+    if project.name == "celery-project":
+        # the example's expectation (its taskchaos-expectations.toml): its acks_late with kombu's hour-long
+        # visibility timeout loses the killed worker's tasks within its 20 s recovery window
+        assert judged["verdict"]["verdict"] == "violated", judged["verdict"]
+        profile = report["profiles"]["shop"]
+        assert profile["system"]["app"] == "shop.celery:app"
+        assert profile["system"]["as_read"]["task_acks_late"] is True
+        assert profile["settings"]["visibility_timeout_s"] == 3600  # kombu's default, read from their app
+        assert report["versions"]["celery"] not in ("", "not installed")
+    else:
+        # the mailer's RETRY re-enqueues the job whose work horse was killed: ran twice, nothing lost
+        assert judged["verdict"]["verdict"] == "holds", judged["verdict"]
+        assert judged["verdict"]["result"]["counts"].get("retried") == 1, judged["verdict"]
+        profile = report["profiles"]["mailer"]
+        assert profile["system"]["as_read"]["QUEUES"] == ["high", "default", "low"]
+        assert profile["system"]["as_read"]["RETRY"] == "Retry(max=3, interval=[1, 2, 4])"
+        assert report["versions"]["rq"] not in ("", "not installed")

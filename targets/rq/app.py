@@ -10,6 +10,10 @@ Status uses ``Job.fetch(id).get_status(refresh=False)``: HGETALL of the job hash
 Registry reads such as ``StartedJobRegistry.count`` or ``get_job_ids`` run ``cleanup()`` as a side
 effect (moving abandoned jobs to the failed registry, or retrying them — rq/registry.py), so the
 status API never calls them: observing must not change the outcome.
+
+A team's own settings (a profile with ``system``): the probe job goes to their first queue with their
+``RETRY``, ``JOB_TIMEOUT`` and serializer (targets/rq/system.py); priorities are answered 501, their
+queues' order being theirs.
 """
 
 from __future__ import annotations
@@ -32,9 +36,21 @@ PROFILE = settings_from_env()
 S = PROFILE["settings"]
 
 redis_conn = Redis.from_url(f"{redis_url_from_env()}/0", **redis_kwargs(PROFILE["redis_client"]))
-queue = Queue(QUEUE_NAME, connection=redis_conn, default_timeout=S["job_timeout_s"])
-priority_queues = {name: Queue(name, connection=redis_conn, default_timeout=S["job_timeout_s"])
-                   for name in PRIORITY_QUEUE_NAMES}
+SYSTEM = PROFILE.get("system")  # a team's own settings (targets/rq/system.py), judged as they are
+if SYSTEM:
+    from targets.rq.system import load_settings, policy
+
+    THEIRS = policy(SYSTEM["app"], load_settings(SYSTEM["app"]))
+    SERIALIZER = THEIRS["serializer"]
+    RETRY = THEIRS["retry"]
+    queue = Queue(THEIRS["queues"][0], connection=redis_conn, default_timeout=THEIRS["job_timeout"], serializer=SERIALIZER)
+    priority_queues = {}  # their queues' order is theirs: no priority of ours on top of it
+else:
+    SERIALIZER = None  # rq's default
+    RETRY = Retry(max=S["retries"], interval=S["retry_countdown_s"]) if S["retries"] else None
+    queue = Queue(QUEUE_NAME, connection=redis_conn, default_timeout=S["job_timeout_s"])
+    priority_queues = {name: Queue(name, connection=redis_conn, default_timeout=S["job_timeout_s"])
+                       for name in PRIORITY_QUEUE_NAMES}
 
 _STATE = {
     "queued": "pending",
@@ -53,10 +69,10 @@ class RQAdapter:
     backend = "rq"
     # countdown: Queue.enqueue_in puts the job in the ScheduledJobRegistry; only a worker started
     # with its scheduler (targets/rq/worker.py, the deployment's "countdown_scheduler" need) moves it to the queue.
-    features: frozenset[str] = frozenset({"time_limit", "countdown", "priority"})
+    features: frozenset[str] = frozenset({"time_limit", "countdown"} | ({"priority"} if priority_queues else set()))
 
     def submit(self, spec, schedule) -> str:
-        retry = Retry(max=S["retries"], interval=S["retry_countdown_s"]) if S["retries"] else None
+        retry = RETRY
         # job_timeout is whole seconds in RQ's death-penalty (SIGALRM); round up, never down to 0
         timeout = None if spec.time_limit_s is None else max(1, math.ceil(spec.time_limit_s))
         target = queue if spec.priority is None else priority_queues[f"{QUEUE_NAME}.p{spec.priority}"]
@@ -69,7 +85,7 @@ class RQAdapter:
 
     def status(self, task_id: str) -> TaskStatus:
         try:
-            job = Job.fetch(task_id, connection=redis_conn)
+            job = Job.fetch(task_id, connection=redis_conn, serializer=SERIALIZER)
         except NoSuchJobError:
             return TaskStatus("unknown", None, "no such job")
         raw = job.get_status(refresh=False)
@@ -84,7 +100,7 @@ class RQAdapter:
         """``job.cancel()`` for a job that is not executing; with ``terminate``, a job executing in a work
         horse is stopped instead (``send_stop_job_command``: the worker kills the horse, status ``stopped``)."""
         try:
-            job = Job.fetch(task_id, connection=redis_conn)
+            job = Job.fetch(task_id, connection=redis_conn, serializer=SERIALIZER)
         except NoSuchJobError:
             raise NotFound(f"RQ has no job {task_id!r} (never enqueued, or its hash expired)") from None
         try:
