@@ -184,8 +184,8 @@ def starter(app: str, *, backend: str, broker: str, name: str, folder: Path) -> 
     kind = broker_kind(broker)
     lines = [
         "# What taskchaos judges in this repository (written by `taskchaos init`; see taskchaos's chaos/system.py).",
-        "# taskchaos starts its own servers, points your app's broker and result backend at them (the broker",
-        "# behind a Toxiproxy proxy), registers a probe task on your app, and otherwise runs your settings.",
+        "# taskchaos starts its own servers, points your app at them (the broker behind a Toxiproxy proxy), runs",
+        "# a probe task of its own with your settings, and otherwise leaves them as they are (listed below).",
         "[system]",
         f"name = {json.dumps(name)}",
         f"backend = {json.dumps(backend)}",
