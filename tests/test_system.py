@@ -186,3 +186,19 @@ def test_the_rq_example_becomes_the_only_profile_with_its_own_settings(monkeypat
     assert "in place of the 467.0 s their settings imply" in profile.system["replaced"]["recovery_window_s"]
     assert profile.system["as_read"]["QUEUES"] == ["high", "default", "low"]
     assert profile.system["as_read"]["RETRY"] == "Retry(max=3, interval=[1, 2, 4])"
+
+
+def test_init_reads_their_rq_settings_and_refuses_an_attribute(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from chaos.cli import main
+
+    shutil.copytree(RQ_EXAMPLE / "mailer", tmp_path / "mailer_init")
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "mailer_init.rq_settings:QUEUES", "--backend", "rq", "--out", "bad.toml"]) == 2
+    assert "name the settings module your workers start with" in capsys.readouterr().err
+    assert main(["init", "mailer_init.rq_settings", "--backend", "rq", "--name", "mailer-init"]) == 0
+    text = (tmp_path / "taskchaos.toml").read_text()
+    assert "#   RETRY = 'Retry(max=3, interval=[1, 2, 4])'" in text and "# recovery_window_s = 467" in text
+    system = load_system(tmp_path / "taskchaos.toml")
+    assert (system.name, system.backend, system.app) == ("mailer-init", "rq", "mailer_init.rq_settings")
