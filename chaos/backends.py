@@ -33,8 +33,9 @@ CAPABILITIES = {
     "reservations_full": "module:function(kind, url, settings, workers, running) saying whether its workers have "
                          "taken from the broker all they will until a running task ends (None: cannot tell for that "
                          "kind), '' if its workers reserve nothing ahead",
-    "system": "module:function(app, kind) reading a team's own app (\"module:attribute\") into a profile's settings "
-              "(chaos/system.py), '' if the backend cannot judge a team's own system yet",
+    "system": "module:function(app, kind, options) reading a team's own app (\"module:attribute\"), with the "
+              "[system.options] of its description, into a profile's settings (chaos/system.py), '' if the "
+              "backend cannot judge a team's own system yet",
 }
 SERVER_FIELDS = ("argv", "ready")
 
@@ -98,15 +99,17 @@ class Backend:
         spec = self.capabilities["reservations_full"]
         return _load_attr(self, "reservations_full", spec)(kind, url, settings, workers, running) if spec else None
 
-    def read_system(self, app: str, kind: str | None) -> dict:
+    def read_system(self, app: str, kind: str | None, options: dict | None = None) -> dict:
         """A team's own app (``module:attribute``) read into a profile's settings: ``settings`` (the keys
         this backend's profiles have), ``as_read`` (each fault-relevant setting of theirs, named as
-        they write it) and ``replaced`` (what the harness puts in place of theirs, and why)."""
+        they write it), ``replaced`` (what the harness puts in place of theirs, and why) and, when the
+        reader takes any, ``options`` (the keys of ``[system.options]`` it takes, and what each is).
+        ``options``: that table as the description has it (chaos.system.OptionError for a bad key)."""
         spec = self.capabilities["system"]
         if not spec:
             raise BackendError(f"backend {self.name!r} cannot judge a team's own system yet "
                                f"(capabilities.system is empty in {self.folder / DESCRIPTION})")
-        return _load_attr(self, "system", spec)(app, kind)
+        return _load_attr(self, "system", spec)(app, kind, dict(options or {}))
 
     def monitor(self):
         """An instance of its monitor (chaos.monitor.base.Monitor), or None."""

@@ -67,6 +67,14 @@ def cmd_run(args, extra: list[str]) -> int:
         except SystemDescriptionError as exc:
             print(f"taskchaos run: {exc}", file=sys.stderr)
             return 2
+        from chaos.gating import load_expectations
+        from chaos.judgement.expectations import ExpectationError
+
+        try:  # here, once: raised in every xdist worker instead, it would end the run with an INTERNALERROR
+            load_expectations()
+        except ExpectationError as exc:
+            print(f"taskchaos run: {exc}", file=sys.stderr)
+            return 2
         print(f"taskchaos run: judging {profile.id} ({profile.system['app']}) from {args.system}", flush=True)
     from chaos.cell_modules import CellModulesMissing, cells_dir, outside_checkout
 
@@ -297,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     init = sub.add_parser("init", help="write a system description (taskchaos.toml) for your own app")
     init.add_argument("app", help="your app object, module:attribute (e.g. myproj.tasks:app)")
     init.add_argument("--backend", required=True, help="the backend it is: a folder of targets/ (its capabilities.system reads the app)")
-    init.add_argument("--broker", default="redis", help="the broker kind to judge it on (default: redis)")
+    init.add_argument("--broker", default=None, help="the broker kind to judge it on (default: the backend's first; none for a backend without a broker)")
     init.add_argument("--name", default=None, help="its name in the reports (default: this folder's name)")
     init.add_argument("--out", default="taskchaos.toml", help="where to write it (default: ./taskchaos.toml)")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")

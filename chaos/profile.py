@@ -141,6 +141,11 @@ def default_redis_client(path: Path = PROFILES_FILE) -> dict:
     return dict(_read(path).get("defaults", {}).get("redis_client", {}))
 
 
+def default_persistence(path: Path = PROFILES_FILE) -> str:
+    """The mode a profile without a broker is named with (chaos/profiles.toml)."""
+    return _read(path).get("defaults", {}).get("persistence", "aof-everysec")
+
+
 def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
                   include_test_only: bool = False) -> dict[str, Profile]:
     """The profiles of every backend folder under ``root``, with the defaults of ``path``. Profiles
@@ -159,7 +164,7 @@ def load_profiles(path: Path = PROFILES_FILE, *, root: Path = TARGETS_DIR,
             raise ProfileError(str(exc)) from exc
         return {profile.name: profile}
     defaults = _read(path).get("defaults", {})
-    persistence = defaults.get("persistence", "aof-everysec")
+    persistence = default_persistence(path)
     client_defaults = defaults.get("redis_client", {})
     profiles: dict[str, Profile] = {}
     try:

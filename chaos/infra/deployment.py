@@ -150,7 +150,8 @@ class Deployment:
 
     @property
     def app_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['app']}"
+        """Where the contract's routes are: the app's root, or the prefix a team's app serves them under."""
+        return f"http://127.0.0.1:{self.ports['app']}{self.profile.settings.get('contract_prefix', '')}"
 
     @property
     def monitor_url(self) -> str | None:
@@ -178,9 +179,10 @@ class Deployment:
             return driver.python(name=name, role="worker" if name in self.worker_names else name, argv=argv,
                                  env=self._env(name), cwd=REPO_ROOT, log_path=log, ready=LogLine(log, pattern))
         if name == "app":
-            graceful_s = str(profile.settings.get("uvicorn_graceful_timeout_s", 5))
+            graceful_s = profile.settings.get("uvicorn_graceful_timeout_s", 5)  # None: uvicorn's own default
             app_argv = [sys.executable, "-m", "uvicorn", self.backend.app, "--host", "127.0.0.1",
-                        "--port", str(self.app_port), "--timeout-graceful-shutdown", graceful_s, "--log-level", "info"]
+                        "--port", str(self.app_port), "--log-level", "info",
+                        *(["--timeout-graceful-shutdown", str(graceful_s)] if graceful_s is not None else [])]
             return driver.python(name="app", role="app", argv=app_argv, env=self._env("app"), cwd=REPO_ROOT,
                                  log_path=self.logs_dir / "app.log", ready=HttpHealth(f"{self.app_url}/health"))
         if name == "monitor":

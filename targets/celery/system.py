@@ -16,8 +16,9 @@ transport options, retry defaults, routes, serializer.
 
 from __future__ import annotations
 
-import importlib
 import os
+
+from chaos.system import refuse_options, their_object
 
 KINDS = ("redis",)  # the broker kinds a team's Celery app can be judged on, so far
 RESTORE_MARGIN_S = 2.0  # the drain waits this long past one restore sweep after the visibility timeout
@@ -31,25 +32,16 @@ def load_app(spec: str):
     """Their Celery app, imported from ``module:attribute``."""
     from celery import Celery
 
-    module_name, _, attribute = spec.partition(":")
-    if not module_name or not attribute:
-        raise SystemAppError(f"app = {spec!r}: write it as module:attribute, e.g. \"myproj.celery:app\"")
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:  # their module may raise anything at import: say which and why
-        raise SystemAppError(f"app = {spec!r}: module {module_name!r} does not import ({type(exc).__name__}: {exc}); "
-                             f"check pythonpath in the system description and that its dependencies are installed") from exc
-    app = getattr(module, attribute, None)
-    if app is None:
-        raise SystemAppError(f"app = {spec!r}: module {module_name!r} has no attribute {attribute!r}")
+    app = their_object(spec, SystemAppError, 'e.g. "myproj.celery:app"')
     if not isinstance(app, Celery):
-        raise SystemAppError(f"app = {spec!r}: {module_name}.{attribute} is a {type(app).__name__}, not a Celery app "
+        raise SystemAppError(f"app = {spec!r}: {spec.replace(':', '.')} is a {type(app).__name__}, not a Celery app "
                              f"(celery.Celery)")
     return app
 
 
-def read(spec: str, kind: str | None) -> dict:
+def read(spec: str, kind: str | None, options: dict) -> dict:
     """Their app's settings as a profile of this backend has them (see the module docstring)."""
+    refuse_options(options, "every setting is read from the Celery app itself")
     if kind not in KINDS:
         raise SystemAppError(f"a team's Celery app can be judged on {', '.join(KINDS)} so far, not {kind!r}: its queue "
                              f"declarations, not the harness's, would decide a RabbitMQ queue's durability")

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import importlib
 
+from chaos.system import refuse_options, their_module
+
 KINDS = ("redis",)
 HEARTBEAT_TTL_S = 60  # RQ marks an abandoned job only once its job heartbeat (>= 60 s) expired (rq/worker)
 RECOVERY_MARGIN_S = 2.0  # past the maintenance that finds the abandoned job
@@ -42,11 +44,7 @@ def load_settings(spec: str) -> dict:
     if not spec or ":" in spec:
         raise SystemSettingsError(f"app = {spec!r}: for RQ, name the settings module your workers start with "
                                   f"(`rq worker -c mailer.rq_settings` -> app = \"mailer.rq_settings\")")
-    try:
-        module = importlib.import_module(spec)
-    except Exception as exc:  # their module may raise anything at import: say which and why
-        raise SystemSettingsError(f"app = {spec!r}: module {spec!r} does not import ({type(exc).__name__}: {exc}); "
-                                  f"check pythonpath in the system description and that its dependencies are installed") from exc
+    module = their_module(spec, spec, SystemSettingsError)
     return {k: v for k, v in vars(module).items() if k.isupper()}
 
 
@@ -110,8 +108,9 @@ def _name(obj) -> str:
     return getattr(obj, "__name__", None) or repr(obj)  # a serializer may be a module (json, pickle)
 
 
-def read(spec: str, kind: str | None) -> dict:
+def read(spec: str, kind: str | None, options: dict) -> dict:
     """Their settings as a profile of this backend has them, what was read, what is replaced."""
+    refuse_options(options, "every setting is read from the settings module (see this module's docstring)")
     if kind not in KINDS:
         raise SystemSettingsError(f"RQ runs on {', '.join(KINDS)} only, not {kind!r}")
     names = load_settings(spec)
