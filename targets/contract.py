@@ -1,7 +1,9 @@
 """The uniform HTTP contract, as a FastAPI app built around one backend adapter.
 
 An adapter is the backend target's extension point: ``submit(spec) -> id``, ``status(id)``,
-``cancel(id, terminate)``. ``build_app`` turns it into the routes documented in ``targets/README.md``.
+``cancel(id, terminate)``. ``contract_router`` turns it into the routes documented in
+``targets/README.md``, as an ``APIRouter`` that a team's own FastAPI app can mount
+(targets/bgtasks/router.py); ``build_app`` is that router alone in an app of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-from fastapi import BackgroundTasks, FastAPI
+from fastapi import APIRouter, BackgroundTasks, FastAPI
 from fastapi.responses import JSONResponse
 
 from chaos.records.ledger import LedgerWriter
@@ -98,20 +100,40 @@ class InFlight:
         return [{"key": key, "for_s": round(time.monotonic() - since, 3)} for key, since in calls]
 
 
-def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) -> FastAPI:
-    app = FastAPI(title=f"taskchaos target: {adapter.backend}")
+CONTRACT_MARK = "x-taskchaos"  # on the /health operation in the OpenAPI schema: where an app serves the contract
+HEALTH_OPERATION = "taskchaos_contract_health"
+
+
+def mounted_contract(app) -> tuple[str, dict] | None:
+    """Where a FastAPI ``app`` serves the contract: its path prefix ("" at the root) and what the router
+    says of itself (``backend``, ``machinery``); None if it does not serve it. Read from the app's
+    OpenAPI schema, the one public account of where included routers ended up."""
+    schema, app.openapi_schema = app.openapi(), None  # not cached: routes may still be added
+    for path, operations in schema.get("paths", {}).items():
+        health = operations.get("get", {})
+        if health.get("operationId") == HEALTH_OPERATION and path.endswith("/health"):
+            return path[: -len("/health")], dict(health.get(CONTRACT_MARK, {}))
+    return None
+
+
+def contract_router(adapter: BackendAdapter, *, submit_uses_background: bool = False) -> APIRouter:
+    """The contract's routes over ``adapter``. ``submit_uses_background``: the adapter's ``submit``
+    receives the request's ``BackgroundTasks.add_task`` as its ``schedule`` (FastAPI's own machinery)."""
+    router = APIRouter()
     inflight = InFlight()
 
-    @app.get("/health")
+    about = {"backend": adapter.backend, "machinery": getattr(adapter, "machinery", type(adapter).__qualname__)}
+
+    @router.get("/health", operation_id=HEALTH_OPERATION, openapi_extra={CONTRACT_MARK: about})
     def health() -> dict:
         return {"ok": True, "backend": adapter.backend, "pid": os.getpid()}
 
-    @app.get("/inflight")
+    @router.get("/inflight")
     def inflight_now() -> dict:
         return {"submissions": inflight.now()}
 
     if submit_uses_background:
-        @app.post("/tasks", status_code=202)
+        @router.post("/tasks", status_code=202)
         def submit_bg(spec: TaskSpec, background_tasks: BackgroundTasks):
             refused = refusal(adapter, spec)
             if refused:
@@ -123,7 +145,7 @@ def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) 
             return {"id": task_id, "key": spec.key}
     else:
 
-        @app.post("/tasks", status_code=202)
+        @router.post("/tasks", status_code=202)
         def submit(spec: TaskSpec):
             refused = refusal(adapter, spec)
             if refused:
@@ -137,7 +159,7 @@ def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) 
                 hold_answer(adapter.backend, spec, task_id)
             return {"id": task_id, "key": spec.key}
 
-    @app.get("/tasks/{task_id}")
+    @router.get("/tasks/{task_id}")
     def status(task_id: str):
         try:
             st = adapter.status(task_id)
@@ -147,7 +169,7 @@ def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) 
             return JSONResponse(status_code=503, content={"detail": f"{type(exc).__name__}: {exc}"})
         return {"id": task_id, "state": st.state, "raw_state": st.raw_state, "detail": st.detail}
 
-    @app.post("/tasks/{task_id}/cancel")
+    @router.post("/tasks/{task_id}/cancel")
     def cancel(task_id: str, terminate: bool = False):
         try:
             return {"id": task_id, "cancelled": adapter.cancel(task_id, terminate), "terminate": terminate}
@@ -160,4 +182,11 @@ def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) 
         except Exception as exc:
             return JSONResponse(status_code=503, content={"detail": f"{type(exc).__name__}: {exc}"})
 
+    return router
+
+
+def build_app(adapter: BackendAdapter, *, submit_uses_background: bool = False) -> FastAPI:
+    """A target app of its own: the contract router, at the root."""
+    app = FastAPI(title=f"taskchaos target: {adapter.backend}")
+    app.include_router(contract_router(adapter, submit_uses_background=submit_uses_background))
     return app

@@ -1,30 +1,20 @@
 """BackgroundTasks target: ``bg.add_task`` as in the seed; the body runs in this process after the
-response has been sent. There is no status or cancel API: those routes answer 501."""
+response has been sent. There is no status or cancel API: those routes answer 501.
+
+A team's own FastAPI app (a profile with ``system``, targets/bgtasks/system.py): their app, served as
+it is, with the contract router of targets/bgtasks/router.py where they mounted it, or mounted here at
+``/taskchaos`` when they did not."""
 
 from __future__ import annotations
 
-import uuid
+from targets.body import settings_from_env
+from targets.bgtasks.router import BackgroundTasksAdapter
+from targets.contract import build_app
 
-from targets.body import ledger_from_env, run_body
-from targets.contract import TaskStatus, Unsupported, build_app
+SYSTEM = settings_from_env().get("system")
+if SYSTEM:
+    from targets.bgtasks.system import load_app, mounted
 
-LEDGER = ledger_from_env("bgtasks")
-
-
-class BackgroundTasksAdapter:
-    backend = "bgtasks"
-    features: frozenset[str] = frozenset()
-
-    def submit(self, spec, schedule) -> str:
-        task_id = uuid.uuid4().hex
-        schedule(run_body, LEDGER, spec, task_id)
-        return task_id
-
-    def status(self, task_id: str) -> TaskStatus:
-        raise Unsupported("BackgroundTasks keeps no task state: there is nothing to query")
-
-    def cancel(self, task_id: str, terminate: bool) -> bool:
-        raise Unsupported("BackgroundTasks cannot cancel a task")
-
-
-app = build_app(BackgroundTasksAdapter(), submit_uses_background=True)
+    app = mounted(load_app(SYSTEM["app"]))
+else:
+    app = build_app(BackgroundTasksAdapter(), submit_uses_background=True)
