@@ -4,6 +4,7 @@ settings read from the team's app (Celery's and kombu's defaults where it sets n
 runs the team's app — its worker, its settings — with only the broker and result addresses replaced.
 """
 
+import zlib
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,122 @@ def test_init_reads_their_rq_settings_and_refuses_an_attribute(tmp_path, monkeyp
     assert "#   RETRY = 'Retry(max=3, interval=[1, 2, 4])'" in text and "# recovery_window_s = 467" in text
     system = load_system(tmp_path / "taskchaos.toml")
     assert (system.name, system.backend, system.app) == ("mailer-init", "rq", "mailer_init.rq_settings")
+
+
+FASTAPI_EXAMPLE = EXAMPLE.parent / "fastapi-project"
+FASTAPI_GOOD = """[system]
+name = "web"
+backend = "bgtasks"
+app = "teamweb:app"
+"""
+PLAIN_APP = """from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+
+app = FastAPI()
+
+
+@app.get("/{anything:path}")
+def catch_all(anything: str):
+    return PlainTextResponse("theirs")
+"""
+
+
+@pytest.mark.parametrize("description, module, says", [
+    (FASTAPI_GOOD.replace('"teamweb:app"', '"teamweb"'), PLAIN_APP, "taskchaos.toml:4: app = 'teamweb': write it as "
+     "module:attribute, as your server command names it"),
+    (FASTAPI_GOOD, "app = object()\n", "app = 'teamweb:app' is a builtins.object, not a FastAPI app"),
+    (FASTAPI_GOOD, "import no_such_dependency\n", "module 'teamweb' does not import (ModuleNotFoundError"),
+    (FASTAPI_GOOD + 'broker = "redis"\n', PLAIN_APP, "taskchaos.toml:5: broker = 'redis': backend 'bgtasks' uses no "
+     "broker; leave broker out"),
+    (FASTAPI_GOOD + "\n[system.options]\nworkers = 4\n", PLAIN_APP, "taskchaos.toml:7: options.workers: unknown; a "
+     "FastAPI app takes timeout_graceful_shutdown"),
+    (FASTAPI_GOOD + "\n[system.options]\ntimeout_graceful_shutdown = 2.5\n", PLAIN_APP,
+     "options.timeout_graceful_shutdown = 2.5: a whole number of seconds >= 0"),
+])
+def test_a_fastapi_app_that_cannot_be_judged_says_where_and_why(tmp_path, monkeypatch, description, module, says):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    name = f"teamweb{zlib.crc32((description + module).encode())}"  # a module of its own: never one imported before
+    path = _write(tmp_path, description.replace("teamweb", name))
+    (tmp_path / f"{name}.py").write_text(module)
+    with pytest.raises(SystemDescriptionError) as caught:
+        system_profile(path)
+    assert says.replace("teamweb", name) in str(caught.value)
+
+
+def test_celery_takes_no_system_options_and_says_where_its_settings_come_from(tmp_path):
+    path = _write(tmp_path, GOOD + "\n[system.options]\nconcurrency = 2\n", "from celery import Celery\napp = Celery()\n")
+    with pytest.raises(SystemDescriptionError, match=r"taskchaos.toml:8: options.concurrency: this backend takes no "
+                                                     r"\[system.options\]: every setting is read from the Celery app"):
+        system_profile(path)
+
+
+def test_the_signup_example_is_judged_through_the_router_it_mounts_over_its_own_pool(monkeypatch):
+    monkeypatch.setenv(SYSTEM_ENV, str(FASTAPI_EXAMPLE / "taskchaos.toml"))
+    assert list(load_profiles()) == ["signup"]
+    profile = get_profile("signup@aof-everysec")
+    assert profile.broker is None
+    assert (profile.settings["contract_prefix"], profile.settings["uvicorn_graceful_timeout_s"]) == ("/_chaos", 10)
+    read = profile.system["as_read"]
+    assert read["background machinery"] == "concurrent.futures.thread.ThreadPoolExecutor.submit"
+    assert (read["middleware"], read["lifespan"]) == (["signup.main.RequestId"], ["signup.main.lifespan"])
+    assert read["contract router"] == "mounted by the app at /_chaos"
+    assert "routes" not in profile.system["replaced"]  # theirs is mounted: nothing of ours is added
+
+
+def test_an_app_that_mounts_no_router_gets_ours_ahead_of_its_catch_all(tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from targets.bgtasks.system import load_app, mounted, read
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "plainweb.py").write_text(PLAIN_APP)
+    described = read("plainweb:app", None, {})
+    assert described["settings"]["contract_prefix"] == "/taskchaos"
+    assert described["settings"]["uvicorn_graceful_timeout_s"] is None  # uvicorn's own default: no limit
+    assert described["as_read"]["background machinery"] == "fastapi.BackgroundTasks.add_task"
+    assert "mounted at /taskchaos, ahead of the app's own routes" in described["replaced"]["routes"]
+    client = TestClient(mounted(load_app("plainweb:app")))
+    assert client.get("/taskchaos/health").json()["backend"] == "bgtasks"
+    assert client.get("/signup").text == "theirs"  # their routes are left as they are
+
+
+def test_init_writes_a_description_without_a_broker_for_a_fastapi_app(tmp_path, monkeypatch):
+    from chaos.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "initweb.py").write_text(PLAIN_APP)
+    assert main(["init", "initweb:app", "--backend", "bgtasks", "--broker", "redis", "--out", "bad.toml"]) == 2
+    assert main(["init", "initweb:app", "--backend", "bgtasks", "--name", "web"]) == 0
+    text = (tmp_path / "taskchaos.toml").read_text()
+    assert not any(line.startswith(("broker", "durability")) for line in text.splitlines())
+    assert "# timeout_graceful_shutdown = ...  # " in text and "#   background machinery = 'fastapi.BackgroundTasks" in text
+    system = load_system(tmp_path / "taskchaos.toml")
+    assert (system.backend, system.broker, system.app) == ("bgtasks", None, "initweb:app")
+
+
+@pytest.mark.parametrize("pool_shutdown, verdict", [
+    (None, "not-claimed"),  # the example as it is: wait=False, cancel_futures=True
+    ("MAIL_POOL.shutdown(wait=True, cancel_futures=False)", "holds"),
+])
+def test_a_deploy_of_the_signup_app_loses_its_mails_unless_its_lifespan_waits_for_them(
+        tmp_path, monkeypatch, pool_shutdown, verdict):
+    """stop-worker-30s: SIGTERM while t0 runs, 30 s of grace. uvicorn exits within it and re-raises the
+    SIGTERM (exit code -15), so whatever the lifespan left in the pool dies with the process."""
+    import shutil
+
+    from chaos.cell import run_cell
+
+    project = tmp_path / "project"
+    shutil.copytree(FASTAPI_EXAMPLE, project, ignore=shutil.ignore_patterns("reports", "__pycache__"))
+    if pool_shutdown:
+        main_py = project / "signup" / "main.py"
+        text = main_py.read_text()
+        assert "MAIL_POOL.shutdown(wait=False, cancel_futures=True)" in text
+        main_py.write_text(text.replace("MAIL_POOL.shutdown(wait=False, cancel_futures=True)", pool_shutdown))
+    monkeypatch.setenv(SYSTEM_ENV, str(project / "taskchaos.toml"))
+    cell = run_cell("persistence", "stop-worker-30s", "signup@aof-everysec", budget="quick", infra="process",
+                    run_dir=tmp_path / "run")
+    assert cell.verdict.verdict == verdict, cell.summary_lines()
+    [fault] = cell.verdict.evidence["faults"]
+    assert fault["struck"]["exited_within_grace"] is True and fault["struck"]["exit_code"] == -15
+    assert "/_chaos/tasks" in next(cell.directory.rglob("app.log")).read_text()  # through their router
