@@ -30,9 +30,10 @@ CAPABILITIES = {
     "crash_takes_target": "whether a body that exits its process takes the whole target down",
     "pending_deliveries": "module:function(kind, url) counting what its broker could still deliver (queued, or "
                           "delivered and not acked; None: cannot tell for that kind), '' if it has none",
-    "reservations_full": "module:function(kind, url, settings, workers, running) saying whether its workers have "
-                         "taken from the broker all they will until a running task ends (None: cannot tell for that "
-                         "kind), '' if its workers reserve nothing ahead",
+    "reservations_full": "module:function(kind, url, settings, workers, running, waiting) saying whether its workers "
+                         "have taken from the broker all they will until a running task ends, and every waiting "
+                         "task rests in the broker (None: cannot tell for that kind), '' if its workers reserve "
+                         "nothing ahead",
     "system": "module:function(app, kind, options) reading a team's own app (\"module:attribute\"), with the "
               "[system.options] of its description, into a profile's settings (chaos/system.py), '' if the "
               "backend cannot judge a team's own system yet",
@@ -93,11 +94,16 @@ class Backend:
         spec = self.capabilities["pending_deliveries"]
         return _load_attr(self, "pending_deliveries", spec)(kind, url) if spec else None
 
-    def reservations_full(self, kind: str, url: str, settings: dict, workers: int, running: list[str]) -> bool | None:
+    def reservations_full(self, kind: str, url: str, settings: dict, workers: int, running: list[str],
+                          waiting: list[str] = ()) -> bool | None:
         """Whether the ``workers`` (with the profile's ``settings``) have reserved from the broker all they
-        will before one of the ``running`` tasks (backend task ids) ends. None: the backend cannot tell."""
+        will before one of the ``running`` tasks (backend task ids) ends, and every one of the ``waiting``
+        tasks (acknowledged, not started) rests in the broker rather than between a worker's pop and its
+        record of it. None: the backend cannot tell."""
         spec = self.capabilities["reservations_full"]
-        return _load_attr(self, "reservations_full", spec)(kind, url, settings, workers, running) if spec else None
+        if not spec:
+            return None
+        return _load_attr(self, "reservations_full", spec)(kind, url, settings, workers, running, list(waiting))
 
     def read_system(self, app: str, kind: str | None, options: dict | None = None) -> dict:
         """A team's own app (``module:attribute``) read into a profile's settings: ``settings`` (the keys

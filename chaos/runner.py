@@ -20,7 +20,7 @@ from pathlib import Path
 
 from chaos.client import SUBMIT_TIMEOUT_S, TargetClient
 from chaos.infra.deployment import Deployment
-from chaos.landing import at_strike
+from chaos.landing import at_strike, running
 from chaos.monitor.observe import observe
 from chaos.nemesis import FAULTS
 from chaos.quiesce import QuiesceReport, quiesce
@@ -82,6 +82,7 @@ def _strike(deployment: Deployment, history: History, fault_event, trigger: Ledg
     trig = {"key": trigger.key, "event": trigger.event, "attempt": trigger.attempt, "pid": trigger.pid} if trigger \
         else {"event": fault_event.at_event}
     received = _await_received(deployment, history) if fault.role in BROKER_ROLES else None
+    reservations = _await_reservations(deployment, history) if fault.role in BROKER_ROLES else None
     hit = at_strike(read_ledger(deployment.ledger_dir).records, history, trigger, fault_event.at_event)
     history.add("fault", "start", fault_event.at_key, id=fault_id, name=fault.name, role=fault.role, trigger=trig,
                 window_s=fault.window_s, hit=hit)
@@ -89,6 +90,8 @@ def _strike(deployment: Deployment, history: History, fault_event, trigger: Ledg
     evidence = fault.strike(deployment, trigger)
     if received is not None:
         evidence = {**evidence, "received": received}
+    if reservations is not None:
+        evidence = {**evidence, "reservations": reservations}
     history.add("fault", "note", fault_event.at_key, id=fault_id, name=fault.name, struck=evidence)
     return fault, fault_id, start
 
@@ -99,6 +102,22 @@ def _await_received(deployment: Deployment, history: History) -> dict:
     then the broker's doing, never a message still on its way."""
     accepted = [op.data["id"] for op in history.submissions().values() if op.type == "ok"]
     return deployment.await_received(accepted)
+
+
+def _await_reservations(deployment: Deployment, history: History) -> dict:
+    """A broker fault strikes once the workers have taken from the broker all they will before a running
+    task ends, and every acknowledged task that has not started rests in the broker (the backend's
+    ``reservations_full``; Deployment.await_reservations). Which of a worker's connections a network
+    fault meets first decides its outcome, and a task a worker has popped but not yet recorded (kombu's
+    BRPOP, then its write to ``unacked``) is lost by a broker kill in that instant whatever the
+    durability: struck a few milliseconds apart, the same cell gave either (expectations.toml:
+    persistence/limit-data-run, persistence/kill-broker). Waiting makes the quiet state the cell's,
+    every time; a backend that reserves nothing is not waited for."""
+    accepted = [op.data["id"] for op in history.submissions().values() if op.type == "ok"]
+    records = read_ledger(deployment.ledger_dir).records
+    now, _, _ = running(records)
+    started = {r.task_id for r in records}
+    return deployment.await_reservations([r.task_id for r in now], [i for i in accepted if i not in started])
 
 
 def _heal(deployment: Deployment, history: History, fault, fault_id: str, fault_event) -> float:

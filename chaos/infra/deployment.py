@@ -259,10 +259,12 @@ class Deployment:
         """Whether process ``pid`` (one that wrote to the ledger, or its parent) still runs."""
         return pid > 0 and self.driver.process_running(pid)
 
-    def await_reservations(self, running: list[str], deadline_s: float = RESERVE_DEADLINE_S) -> dict:
+    def await_reservations(self, running: list[str], waiting: list[str] = (),
+                           deadline_s: float = RESERVE_DEADLINE_S) -> dict:
         """Wait until the workers have taken from the broker all they will before one of the ``running``
-        tasks (backend ids) ends (the backend's probe, asked of the broker directly): the evidence,
-        ``full`` None when the backend reserves nothing ahead or cannot tell on this broker."""
+        tasks (backend ids) ends, and every one of the ``waiting`` ones (acknowledged, not started) rests
+        in the broker (the backend's probe, asked of the broker directly): the evidence, ``full`` None
+        when the backend reserves nothing ahead or cannot tell on this broker."""
         if not self.kind:
             return {"full": None, "why": "no broker"}
         url = self.kind.url_for(self.ports[self.kind.name])
@@ -271,7 +273,7 @@ class Deployment:
 
         def ask() -> dict:
             full = self.backend.reservations_full(self.kind.name, url, self.profile.settings, len(self.worker_names),
-                                                  running)
+                                                  running, waiting)
             return {"full": full, **(cannot_tell if full is None else {})}
 
         return poll_until(ask, "full", deadline_s, RESERVE_POLL_S)

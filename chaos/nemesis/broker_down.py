@@ -10,10 +10,8 @@ class BrokerDown(ToxicFault):
     description = "every broker connection cut and refused for the window (Toxiproxy proxy disabled)"
 
     def strike(self, deployment, trigger) -> dict:
-        reservations = self.await_reservations(deployment)
         deployment.toxiproxy.client.disable(deployment.toxiproxy.proxy)
-        return {"proxy": deployment.toxiproxy.proxy, "action": "disabled", "flavour": deployment.toxiproxy.flavour,
-                "reservations": reservations}
+        return {"proxy": deployment.toxiproxy.proxy, "action": "disabled", "flavour": deployment.toxiproxy.flavour}
 
     def heal(self, deployment) -> dict:
         deployment.toxiproxy.client.enable(deployment.toxiproxy.proxy)

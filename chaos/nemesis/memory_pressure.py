@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from chaos.brokers import broker_kind, eviction_policies
 from chaos.nemesis.base import Fault
-from chaos.nemesis.network import ToxicFault
 from chaos.profile import Profile
 
 WINDOW_S = 3.0
@@ -43,10 +42,9 @@ class MemoryPressure(Fault):
         return None
 
     def strike(self, deployment, trigger) -> dict:
-        # like a network fault, it strikes once the workers have reserved all they will: what the squeeze
-        # finds in the queue (and may evict) is then the same every run, not what a worker had not yet popped
-        reservations = ToxicFault.await_reservations(deployment)
-        return {"pressure": deployment.broker_memory().squeeze(self.policy), "reservations": reservations}
+        # struck, like every broker fault, once the workers have reserved all they will (chaos/runner.py):
+        # what the squeeze finds in the queue (and may evict) is then the same every run
+        return {"pressure": deployment.broker_memory().squeeze(self.policy)}
 
     def heal(self, deployment) -> dict:
         return {"relieved": deployment.broker_memory().relieve()}

@@ -3,7 +3,8 @@ way any target, worker or result backend reaches it — for a window, then heals
 what it did. Subclasses say which toxic (or "down") and its attributes, with units in the names.
 
 A network fault strikes once the workers have taken from the broker all they will before a running
-task ends (the backend's ``reservations_full`` probe; Deployment.await_reservations). Which of a
+task ends (the backend's ``reservations_full`` probe; the runner waits for it before every broker
+fault, chaos/runner.py _await_reservations). Which of a
 worker's connections the fault meets first decides the outcome: a consumer still popping the last
 submissions sits inside a blocking read, sees the fault and recovers; one whose prefetch window is
 full is idle, and the fault first reaches the path that stores the running task's result and acks
@@ -13,9 +14,7 @@ window makes the second one the cell's, every time. A backend that reserves noth
 
 from __future__ import annotations
 
-from chaos.landing import running
 from chaos.nemesis.base import Fault
-from chaos.records.ledger import read_ledger
 
 WINDOW_S = 3.0
 # The faults that close or reset a connection (limit-data, reset-peer) last longer: struck while t0 runs
@@ -41,19 +40,11 @@ class ToxicFault(Fault):
     def toxic_name(self) -> str:
         return f"taskchaos-{self.name}"
 
-    @staticmethod
-    def await_reservations(deployment) -> dict:
-        """Wait until the workers have reserved all they will before a running task ends: the evidence."""
-        now, _, _ = running(read_ledger(deployment.ledger_dir).records)
-        return deployment.await_reservations([r.task_id for r in now])
-
     def strike(self, deployment, trigger) -> dict:
-        reservations = self.await_reservations(deployment)
         toxic = deployment.toxiproxy.client.add_toxic(deployment.toxiproxy.proxy, self.toxic_type, dict(self.attributes),
                                                       stream=self.stream, name=self.toxic_name)
         return {"proxy": deployment.toxiproxy.proxy, "toxic": toxic.name, "type": self.toxic_type,
-                "stream": self.stream, "attributes": dict(self.attributes), "flavour": deployment.toxiproxy.flavour,
-                "reservations": reservations}
+                "stream": self.stream, "attributes": dict(self.attributes), "flavour": deployment.toxiproxy.flavour}
 
     def heal(self, deployment) -> dict:
         deployment.toxiproxy.client.remove_toxic(deployment.toxiproxy.proxy, self.toxic_name)
