@@ -81,8 +81,11 @@ def _strike(deployment: Deployment, history: History, fault_event, trigger: Ledg
     fault_id = uuid.uuid4().hex[:8]
     trig = {"key": trigger.key, "event": trigger.event, "attempt": trigger.attempt, "pid": trigger.pid} if trigger \
         else {"event": fault_event.at_event}
-    received = _await_received(deployment, history) if fault.role in BROKER_ROLES else None
-    reservations = _await_reservations(deployment, history) if fault.role in BROKER_ROLES else None
+    received = reservations = None
+    if fault.role in BROKER_ROLES:
+        accepted = [op.data["id"] for op in history.submissions().values() if op.type == "ok"]
+        received = _await_received(deployment, accepted)
+        reservations = _await_reservations(deployment, accepted)
     hit = at_strike(read_ledger(deployment.ledger_dir).records, history, trigger, fault_event.at_event)
     history.add("fault", "start", fault_event.at_key, id=fault_id, name=fault.name, role=fault.role, trigger=trig,
                 window_s=fault.window_s, hit=hit)
@@ -96,15 +99,14 @@ def _strike(deployment: Deployment, history: History, fault_event, trigger: Ledg
     return fault, fault_id, start
 
 
-def _await_received(deployment: Deployment, history: History) -> dict:
-    """A broker fault strikes once the broker has every submission acknowledged so far (a publish
-    without confirms is acknowledged before it arrives; chaos/infra/receipts.py): what it destroys is
-    then the broker's doing, never a message still on its way."""
-    accepted = [op.data["id"] for op in history.submissions().values() if op.type == "ok"]
+def _await_received(deployment: Deployment, accepted: list[str]) -> dict:
+    """A broker fault strikes once the broker has every submission acknowledged so far (``accepted``,
+    backend ids; a publish without confirms is acknowledged before it arrives; chaos/infra/receipts.py):
+    what it destroys is then the broker's doing, never a message still on its way."""
     return deployment.await_received(accepted)
 
 
-def _await_reservations(deployment: Deployment, history: History) -> dict:
+def _await_reservations(deployment: Deployment, accepted: list[str]) -> dict:
     """A broker fault strikes once the workers have taken from the broker all they will before a running
     task ends, and every acknowledged task that has not started rests in the broker (the backend's
     ``reservations_full``; Deployment.await_reservations). Which of a worker's connections a network
@@ -113,7 +115,6 @@ def _await_reservations(deployment: Deployment, history: History) -> dict:
     durability: struck a few milliseconds apart, the same cell gave either (expectations.toml:
     persistence/limit-data-run, persistence/kill-broker). Waiting makes the quiet state the cell's,
     every time; a backend that reserves nothing is not waited for."""
-    accepted = [op.data["id"] for op in history.submissions().values() if op.type == "ok"]
     records = read_ledger(deployment.ledger_dir).records
     now, _, _ = running(records)
     started = {r.task_id for r in records}

@@ -24,9 +24,9 @@ broker killed in between comes back without it whatever its durability — the B
 AOF, the write is not (seen once in a default run: persistence/kill-broker/celery-acks-late@aof-always
 violated 1 of 5, 2026-12-04; shown by construction with kombu 5.7, SIGKILL of an aof-always Redis
 inside QoS.append: queue 0, unacked 0 after the restart). So the probe also waits until every
-acknowledged task that has not started (``waiting``) is queued or unacked. A running task's message counts in the window
-until it is acked: at its start with the early ack (then it must have left ``unacked``: the ack may
-still be on its way when the body starts), at its end with acks_late.
+acknowledged task that has not started (``waiting``) is queued or unacked. A running task's message
+counts in the window until it is acked: at its start with the early ack (then it must have left
+``unacked``: the ack may still be on its way when the body starts), at its end with acks_late.
 """
 
 from __future__ import annotations
