@@ -30,6 +30,18 @@ def test_the_last_submission_meets_a_frozen_settled_broker_and_the_kill_follows_
     assert all(i < start for i, (kind, _, key) in enumerate(order) if kind == "submit" and key != "x0")
     struck = cell.verdict.evidence["faults"][0]["struck"]
     assert struck["frozen"] and struck["settle"]["settled"] and struck["settle"]["aof_buffer_length"] == 0
+    assert struck["reservations"]["full"] is None  # RQ reserves nothing ahead: nothing waited for
     outcomes = cell.outcomes()
     assert outcomes["x0"] == "indeterminate"  # Redis answers no command while frozen: never acknowledged
     assert cell.verdict.verdict == "holds"  # what AOF had written survived the kill
+
+
+def test_celery_is_killed_only_once_no_task_is_between_a_pop_and_its_record(tmp_path):
+    """The runner asks the backend's reservations probe before every broker fault (chaos/runner.py
+    _await_reservations): on Celery it answered, the kill followed, and what the AOF had kept survived."""
+    cell = run_cell("persistence", "kill-broker", "celery-default@aof-always", budget="quick", infra="process",
+                    run_dir=tmp_path)
+    struck = cell.verdict.evidence["faults"][0]["struck"]
+    assert struck["reservations"]["full"] is True, struck
+    assert struck["frozen"] and struck["settle"]["settled"]
+    assert cell.verdict.verdict == "holds", cell.verdict.result
